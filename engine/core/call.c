@@ -108,8 +108,13 @@ void
 cf_call_set_isup_ref(struct cf_call *call, uint32_t opc, uint32_t dpc,
 		     uint16_t cic)
 {
+	uint32_t lo = opc < dpc ? opc : dpc, hi = opc < dpc ? dpc : opc;
+
 	call->ref.isup.opc = opc;
 	call->ref.isup.dpc = dpc;
 	call->ref.isup.cic = cic;
-	call->ref.hash = cf_hash64(cf_hash64((uint64_t)opc << 32 | dpc) ^ cic);
+	/* A circuit is named by its CIC between two signalling points in
+	 * either direction: the REL of a call may come from the called side,
+	 * with OPC and DPC swapped.  The hash must not depend on direction. */
+	call->ref.hash = cf_hash64(cf_hash64((uint64_t)lo << 32 | hi) ^ cic);
 }
