@@ -11,6 +11,9 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "normalise", cmd_normalise, "show how numbers normalise under a plan" },
+	{ "check", cmd_check, "check a rules file and its lists, show every error" },
+	{ "compile", cmd_compile, "compile rules and lists into one ruleset file" },
+	{ "query", cmd_query, "judge one call: verdict, rule, what matched" },
 };
 
 static void

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include <callfence/number.h>
+#include <callfence/ruleset.h>
 
 /* Exit codes of every subcommand. */
 enum {
@@ -38,6 +39,22 @@ int plan_opts_build(const struct plan_opts *o, struct cf_numplan *plan);
 
 extern const char plan_opts_help[];
 
+/* --list NAME=FILE (repeatable), for every command that takes rules. */
+struct rules_opts {
+	struct cf_rules_opts opts;
+	struct cf_list_override *lists;
+};
+
+/* Like plan_opts_take(); rules_opts_free() when done. */
+int rules_opts_take(struct rules_opts *o, int argc, char **argv, int *i);
+void rules_opts_free(struct rules_opts *o);
+/* Open rules or a compiled ruleset; every error printed on stderr. */
+int rules_open(const char *path, const struct rules_opts *o,
+	       struct cf_ruleset **rs);
+
 int cmd_normalise(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 #endif

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * List look-up benchmark: for each list size, build a number set from a
+ * seeded list of +86 mobile numbers (generated in memory, never written
+ * to the repository), write its block to a file and map it back (what a
+ * compiled ruleset load does for a list), then time single and batched
+ * look-ups on one pinned core, half of them hits.
+ *
+ *   bench_lookup [--1e8] [LOOKUPS]
+ */
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <callfence/numkey.h>
+#include <callfence/numset.h>
+
+#include "bench_util.h"
+
+/* A +86 mobile number 1[3-9]x xxxx xxxx, as a key. */
+static uint64_t
+mobile_key(uint64_t *rng)
+{
+	char d[14] = "861";
+	uint64_t r = bench_rand(rng);
+	int i;
+
+	d[3] = (char)('3' + r % 7);
+	r /= 7;
+	for (i = 4; i < 13; i++) {
+		d[i] = (char)('0' + r % 10);
+		r /= 10;
+	}
+	return cf_numkey_pack(d, 13);
+}
+
+static void
+run(size_t n, size_t lookups)
+{
+	uint64_t rng = 0x5eed0000 + n, t0, t1;
+	uint64_t *keys = malloc(n * sizeof(*keys));
+	uint64_t *q = malloc(lookups * sizeof(*q));
+	int16_t *res = malloc(lookups * sizeof(*res));
+	struct cf_numset_stats st;
+	struct cf_numset *set;
+	const struct cf_numset *mapped;
+	const char *why;
+	char path[] = "/tmp/bench-lookup-XXXXXX";
+	const void *blob;
+	size_t size, i, found = 0;
+	double build_s, load_s, single, batched;
+	void *map;
+	int fd;
+
+	for (i = 0; i < n; i++)
+		keys[i] = mobile_key(&rng);
+	t0 = bench_now_ns();
+	if (cf_numset_build(keys, NULL, n, NULL, 0, NULL, &set, &st) < 0) {
+		fprintf(stderr, "build failed\n");
+		exit(1);
+	}
+	build_s = (double)(bench_now_ns() - t0) / 1e9;
+
+	blob = cf_numset_blob(set, &size);
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, blob, size) != (ssize_t)size) {
+		fprintf(stderr, "cannot write %s\n", path);
+		exit(1);
+	}
+	cf_numset_free(set);
+	/* Load = map + header check; pages come in as look-ups touch them
+	 * (the ruleset loader's checksum pass touches them all). */
+	t0 = bench_now_ns();
+	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	mapped = map == MAP_FAILED ? NULL : cf_numset_from_blob(map, size, &why);
+	load_s = (double)(bench_now_ns() - t0) / 1e9;
+	close(fd);
+	unlink(path);
+	if (!mapped) {
+		fprintf(stderr, "load failed\n");
+		exit(1);
+	}
+
+	/* Half members in random order, half random numbers. */
+	for (i = 0; i < lookups; i++)
+		q[i] = (i & 1) ? keys[bench_rand(&rng) % n] : mobile_key(&rng);
+
+	t0 = bench_now_ns();
+	for (i = 0; i < lookups; i++)
+		found += cf_numset_lookup(mapped, q[i]) != CF_NUMSET_ABSENT;
+	t1 = bench_now_ns();
+	single = (double)lookups / ((double)(t1 - t0) / 1e9) / 1e6;
+
+	t0 = bench_now_ns();
+	for (i = 0; i < lookups; i += 256) {
+		size_t m = lookups - i < 256 ? lookups - i : 256;
+
+		found -= cf_numset_lookup_batch(mapped, q + i, m, res + i);
+	}
+	t1 = bench_now_ns();
+	batched = (double)lookups / ((double)(t1 - t0) / 1e9) / 1e6;
+
+	printf("| %9zu | %7.3f | %9.1f | %5.2f | %3u | %5u | %7.4f | %6.1f | %6.1f |%s\n",
+	       n, build_s, (double)st.bytes / 1048576.0,
+	       (double)st.bytes / (double)st.entries, st.slot_bits,
+	       st.max_probe, load_s, single, batched,
+	       found ? " MISMATCH" : "");
+	munmap(map, size);
+	free(keys);
+	free(q);
+	free(res);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t sizes[] = { 1000, 100000, 10000000, 100000000 };
+	size_t nsizes = 3, lookups = 20000000, i;
+	int a;
+
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--1e8") == 0)
+			nsizes = 4;
+		else
+			lookups = strtoull(argv[a], NULL, 10);
+	}
+	bench_pin(1);
+	bench_print_machine(stdout);
+	printf("look-ups per size: %zu (half hits), batches of 256, one core\n\n",
+	       lookups);
+	printf("| numbers | build s | size MiB | B/number | slot bits | max probe "
+	       "| load s | single M/s | batched M/s |\n"
+	       "|---|---|---|---|---|---|---|---|---|\n");
+	for (i = 0; i < nsizes; i++)
+		run(sizes[i], lookups);
+	return 0;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Compiled rulesets: the immutable snapshot a worker judges calls with.
+ *
+ * A ruleset holds a numbering plan, the operator's lists (number sets),
+ * prefix tables, ONE Hyperscan block-mode database for every regular
+ * expression, and the rule chain in priority order.  It is built off the
+ * hot path (from a rules file by the compiler in rules/compiler, or from a
+ * compiled file by cf_ruleset_load()), never changes afterwards, and is
+ * published to workers by the daemon (RCU).  A build or load that fails
+ * returns an error and touches nothing: the caller's old ruleset stays.
+ *
+ * Judging (cf_ruleset_judge) allocates nothing, locks nothing and logs
+ * nothing; each worker thread brings its own scratch.
+ */
+#ifndef CALLFENCE_RULESET_H
+#define CALLFENCE_RULESET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <callfence/call.h>
+#include <callfence/number.h>
+#include <callfence/numset.h>
+
+/* ---- Diagnostics: every error of a build, in order --------------------- */
+
+/* Collected messages, each "file:line:col: error: ..." or similar. */
+struct cf_diag {
+	char **msgs;
+	size_t count;
+	size_t cap;
+};
+
+void cf_diag_init(struct cf_diag *diag);
+/* Add one message (printf-like).  Control thread. */
+void cf_diag_add(struct cf_diag *diag, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Print every message, one a line. */
+void cf_diag_print(const struct cf_diag *diag, FILE *f);
+void cf_diag_free(struct cf_diag *diag);
+
+/* ---- List files ---------------------------------------------------------- */
+
+/* Errors reported per list file before the rest are only counted. */
+#define CF_LIST_ERRORS_MAX	100
+
+struct cf_list_stats {
+	uint64_t lines;
+	uint64_t numbers;	/* lines with a number, duplicates included */
+	uint64_t duplicates;
+	uint64_t errors;
+	struct cf_numset_stats set;
+};
+
+/*
+ * Load the list file @path: one number a line in any written form the
+ * plan reads, an optional label after it (the rest of the line, e.g.
+ * "fraud-2024"), '#' starts a comment, blank lines and CRLF line ends are
+ * fine.  Every number is normalised with @plan; a line that does not
+ * normalise adds "path:line: error: NUMBER: reason" to @diag.  The file
+ * is streamed: only the keys are kept (8 bytes per number, plus one per
+ * number once a label appears).  On success *@out is a new set and 0 is
+ * returned; on any error nothing is returned but -errno or -EINVAL.
+ * Control thread.
+ */
+int cf_list_load(const char *path, const struct cf_numplan *plan,
+		 struct cf_numset **out, struct cf_list_stats *stats,
+		 struct cf_diag *diag);
+
+/* ---- Verdicts ------------------------------------------------------------- */
+
+enum cf_action {
+	CF_ACTION_ALLOW = 0,
+	CF_ACTION_BLOCK,
+	CF_ACTION_SUSPECT,	/* allow, marked for the operator */
+	CF_ACTION_HIDE,		/* allow with the caller's number withheld */
+	CF_ACTION__COUNT,
+};
+
+/* How a block is answered. */
+enum cf_reply {
+	CF_REPLY_NONE = 0,		/* not a block */
+	CF_REPLY_603,			/* 603 Decline (the default) */
+	CF_REPLY_603_NETWORK_BLOCKED,	/* ATIS-1000099 */
+	CF_REPLY_608,			/* 608 Rejected, RFC 8688 */
+	CF_REPLY_403,			/* 403 Forbidden */
+	CF_REPLY__COUNT,
+};
+
+struct cf_reply_info {
+	const char *name;	/* as rules write it: "603-network-blocked" */
+	uint16_t code;		/* SIP status code */
+	const char *phrase;	/* SIP reason phrase */
+	const char *reason_hdr;	/* Reason header value, or NULL */
+};
+
+const char *cf_action_name(enum cf_action action);
+int cf_action_parse(const char *name);		/* -1 if unknown */
+const struct cf_reply_info *cf_reply_info(enum cf_reply reply);
+int cf_reply_parse(const char *name);		/* -1 if unknown */
+
+/* What made a rule match, for `query` and the verdict log. */
+enum cf_match_kind {
+	CF_MATCH_NONE = 0,	/* context conditions only */
+	CF_MATCH_LIST,		/* party's number is in list @what */
+	CF_MATCH_PREFIX,	/* party's number starts with @entry */
+	CF_MATCH_PATTERN,	/* party's number matches regex @what */
+	CF_MATCH__COUNT,
+};
+
+struct cf_match {
+	uint8_t kind;		/* enum cf_match_kind */
+	uint8_t party;		/* enum cf_party_role */
+	const char *what;	/* list name or pattern, in the ruleset */
+	const char *label;	/* list entry's label, "" if none */
+	char entry[CF_NUMKEY_MAX_DIGITS + 1];	/* number or prefix */
+};
+
+const char *cf_match_kind_name(enum cf_match_kind kind);
+
+/* Monitor rules a verdict remembers (more are counted, not named). */
+#define CF_VERDICT_MONITOR_MAX	4
+
+/* The answer for one call.  Strings point into the ruleset: valid while
+ * the ruleset is. */
+struct cf_verdict {
+	enum cf_action action;
+	enum cf_reply reply;		/* CF_REPLY_NONE unless blocked */
+	const char *rule;		/* the deciding rule's id, or "default" */
+	const char *reason;
+	int rule_index;			/* in priority order; -1 = default */
+	struct cf_match match;
+	/* Monitor rules that matched before the decision ("would block"). */
+	unsigned int monitor_count;
+	uint16_t monitor[CF_VERDICT_MONITOR_MAX];
+};
+
+/* ---- Rules: what the compiler hands to the builder ----------------------- */
+
+/*
+ * Condition kinds.  Extension point: a new condition (the heuristics of
+ * issue 5: call rate, scanning, ...) adds a kind here, a keyword in the
+ * compiler's condition table (rules/compiler/parse.c) and a case in
+ * eval_cond() (engine/ruleset/ruleset.c); heuristics that need per-caller
+ * state get it through the scratch (struct cf_ruleset_scratch).
+ */
+enum cf_cond_kind {
+	CF_COND_IN_LIST = 0,	/* party in list #arg */
+	CF_COND_PREFIX,		/* party starts with a prefix of table #arg */
+	CF_COND_MATCHES,	/* party matches pattern #arg */
+	CF_COND_DOMESTIC,	/* party's number has the plan's country code */
+	CF_COND_INVALID,	/* party present, not normalised; arg: 0 = any
+				 * reason but anonymous, else enum cf_num_err */
+	CF_COND_EQUALS,		/* party's number == party #arg's */
+	CF_COND_INGRESS,	/* call's ingress class == arg */
+	CF_COND_PROTO,		/* call's protocol == arg */
+	CF_COND_PRESENTATION,	/* caller's presentation == arg */
+	CF_COND_FORWARDED,	/* the call was forwarded */
+	CF_COND__COUNT,
+};
+
+struct cf_cond {
+	uint8_t kind;		/* enum cf_cond_kind */
+	uint8_t party;		/* enum cf_party_role, where it applies */
+	uint8_t negate;		/* `not` */
+	uint8_t pad;
+	uint32_t arg;
+};
+
+struct cf_rule_def {
+	const char *id;
+	const char *reason;
+	int32_t priority;
+	uint32_t line;		/* in the rules file, for tools */
+	enum cf_action action;
+	enum cf_reply reply;	/* block only; CF_REPLY_NONE = 603 */
+	bool monitor;
+};
+
+struct cf_ruleset;
+struct cf_ruleset_builder;
+
+/* All builder calls: control thread, one builder at a time per object. */
+struct cf_ruleset_builder *cf_ruleset_builder_new(const struct cf_numplan *plan);
+/* Free a builder that was not finished, with everything given to it. */
+void cf_ruleset_builder_free(struct cf_ruleset_builder *b);
+/* Add a list; takes @set.  Returns its index or a negative errno. */
+int cf_ruleset_builder_add_list(struct cf_ruleset_builder *b,
+				const char *name, const char *path,
+				struct cf_numset *set,
+				const struct cf_list_stats *stats);
+/* Add a prefix table of @n prefix keys; returns its index or -errno. */
+int cf_ruleset_builder_add_prefixes(struct cf_ruleset_builder *b,
+				    const uint64_t *prefixes, size_t n);
+/* Add a regular expression scanned over @party's E.164 digits; returns
+ * its index (the Hyperscan id) or -errno. */
+int cf_ruleset_builder_add_pattern(struct cf_ruleset_builder *b,
+				   const char *regex,
+				   enum cf_party_role party);
+int cf_ruleset_builder_add_rule(struct cf_ruleset_builder *b,
+				const struct cf_rule_def *def,
+				const struct cf_cond *conds, size_t nconds);
+int cf_ruleset_builder_set_default(struct cf_ruleset_builder *b,
+				   enum cf_action action, const char *reason);
+/*
+ * Order the rules by priority (file order among equals), compile the
+ * patterns into one database, and make the ruleset.  Consumes @b whatever
+ * the result.  Returns 0 with *@out set, or -errno with messages in @diag
+ * and *@out untouched.
+ */
+int cf_ruleset_builder_finish(struct cf_ruleset_builder *b,
+			      struct cf_ruleset **out, struct cf_diag *diag);
+
+/*
+ * Check one regular expression as the builder will compile it.  Returns 0,
+ * or -EINVAL with Hyperscan's message in @msg (@size bytes).
+ */
+int cf_ruleset_pattern_check(const char *regex, char *msg, size_t size);
+
+/* ---- Using a ruleset ------------------------------------------------------ */
+
+/* Free a ruleset (NULL is fine).  After the daemon's grace period. */
+void cf_ruleset_free(struct cf_ruleset *rs);
+
+const struct cf_numplan *cf_ruleset_plan(const struct cf_ruleset *rs);
+/* Rules in priority order, the default excluded. */
+unsigned int cf_ruleset_rule_count(const struct cf_ruleset *rs);
+const char *cf_ruleset_rule_id(const struct cf_ruleset *rs, unsigned int i);
+unsigned int cf_ruleset_list_count(const struct cf_ruleset *rs);
+const char *cf_ruleset_list_name(const struct cf_ruleset *rs, unsigned int i);
+const struct cf_numset *cf_ruleset_list_set(const struct cf_ruleset *rs,
+					    unsigned int i);
+unsigned int cf_ruleset_pattern_count(const struct cf_ruleset *rs);
+
+/* Per-thread working memory for judging: one per worker. */
+struct cf_ruleset_scratch;
+
+/*
+ * Scratch for judging with @rs (and any ruleset with no more patterns
+ * after cf_ruleset_scratch_fit()).  Control thread; NULL on failure.
+ */
+struct cf_ruleset_scratch *cf_ruleset_scratch_alloc(const struct cf_ruleset *rs);
+/* Grow @scratch to fit @rs too (before publishing @rs).  0 or -ENOMEM. */
+int cf_ruleset_scratch_fit(struct cf_ruleset_scratch *scratch,
+			   const struct cf_ruleset *rs);
+void cf_ruleset_scratch_free(struct cf_ruleset_scratch *scratch);
+
+/*
+ * Judge @call: rules in priority order, the first matching rule that is
+ * not a monitor rule decides, otherwise the default.  Fills *@v and
+ * returns 0; -EINVAL only for a scratch that does not fit @rs (a bug).
+ * Worker threads, each with its own @scratch; call with the RCU read side
+ * held on @rs.  No allocation, no locks.
+ */
+int cf_ruleset_judge(const struct cf_ruleset *rs,
+		     struct cf_ruleset_scratch *scratch,
+		     const struct cf_call *call, struct cf_verdict *v);
+
+/* ---- Compiled files ------------------------------------------------------- */
+
+#define CF_RULESET_FILE_VERSION	1
+
+/*
+ * Write @rs to @path atomically: a temporary file beside it, fsync, rename,
+ * fsync of the directory.  Returns 0 or -errno with a message in @diag; a
+ * failed save leaves any old @path as it was.  Control thread.
+ */
+int cf_ruleset_save(const struct cf_ruleset *rs, const char *path,
+		    struct cf_diag *diag);
+
+/*
+ * Map a compiled file and use it in place: lists straight from the map,
+ * the Hyperscan database deserialised (never recompiled).  Wrong magic,
+ * version, size, checksum or any inconsistent section is refused with a
+ * message in @diag; then *@out is untouched.  Control thread.
+ */
+int cf_ruleset_load(const char *path, struct cf_ruleset **out,
+		    struct cf_diag *diag);
+
+/* Whether @path starts like a compiled ruleset (its magic). */
+bool cf_ruleset_file_is_compiled(const char *path);
+
+/* ---- The rules compiler (rules/compiler) ---------------------------------- */
+
+/* `--list NAME=FILE`: use FILE for list NAME instead of the rules' path. */
+struct cf_list_override {
+	const char *name;
+	const char *path;
+};
+
+struct cf_rules_opts {
+	const struct cf_list_override *lists;
+	size_t nlists;
+};
+
+/*
+ * Compile the rules file @path (see rules/README.md): parse, load the
+ * lists it names (paths relative to the rules file), check every pattern,
+ * build.  Every error goes to @diag as "file:line:col: error: message";
+ * returns 0 with *@out set, or -EINVAL / -errno with *@out untouched.
+ * Control thread.
+ */
+int cf_rules_compile(const char *path, const struct cf_rules_opts *opts,
+		     struct cf_ruleset **out, struct cf_diag *diag);
+
+/* The same from @len bytes of @text; @name is used in messages and @dir
+ * resolves relative list paths (NULL: the current directory). */
+int cf_rules_compile_text(const char *name, const char *text, size_t len,
+			  const char *dir, const struct cf_rules_opts *opts,
+			  struct cf_ruleset **out, struct cf_diag *diag);
+
+/* A compiled file (by its magic) is loaded, anything else compiled.
+ * @opts apply to rules files only. */
+int cf_rules_open(const char *path, const struct cf_rules_opts *opts,
+		  struct cf_ruleset **out, struct cf_diag *diag);
+
+#endif /* CALLFENCE_RULESET_H */

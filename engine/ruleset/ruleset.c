@@ -1,0 +1,833 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Rulesets: building the snapshot, per-thread scratch, and judging a call.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <callfence/prefix.h>
+#include <callfence/ruleset.h>
+
+#include "ruleset_impl.h"
+
+/* ---- Names --------------------------------------------------------------- */
+
+static const char *const action_names[CF_ACTION__COUNT] = {
+	[CF_ACTION_ALLOW]	= "allow",
+	[CF_ACTION_BLOCK]	= "block",
+	[CF_ACTION_SUSPECT]	= "suspect",
+	[CF_ACTION_HIDE]	= "hide",
+};
+
+/* Replies a block can carry.  603 Network Blocked: ATIS-1000099 (the
+ * network, not the callee, refused; Q.850 cause 21 "call rejected").
+ * 608 Rejected: RFC 8688 (an intermediary's call-analytics rejection). */
+static const struct cf_reply_info reply_infos[CF_REPLY__COUNT] = {
+	[CF_REPLY_NONE]	= { "none", 0, "", NULL },
+	[CF_REPLY_603]	= { "603", 603, "Decline", NULL },
+	[CF_REPLY_603_NETWORK_BLOCKED] = { "603-network-blocked", 603,
+					   "Network Blocked",
+					   "Q.850;cause=21" },
+	[CF_REPLY_608]	= { "608", 608, "Rejected", NULL },
+	[CF_REPLY_403]	= { "403", 403, "Forbidden", NULL },
+};
+
+static const char *const match_kind_names[CF_MATCH__COUNT] = {
+	[CF_MATCH_NONE]		= "none",
+	[CF_MATCH_LIST]		= "list",
+	[CF_MATCH_PREFIX]	= "prefix",
+	[CF_MATCH_PATTERN]	= "pattern",
+};
+
+const char *
+cf_action_name(enum cf_action action)
+{
+	return (unsigned int)action < CF_ACTION__COUNT ?
+	       action_names[action] : "?";
+}
+
+int
+cf_action_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CF_ACTION__COUNT; i++)
+		if (strcmp(name, action_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const struct cf_reply_info *
+cf_reply_info(enum cf_reply reply)
+{
+	return &reply_infos[(unsigned int)reply < CF_REPLY__COUNT ?
+			    reply : CF_REPLY_NONE];
+}
+
+int
+cf_reply_parse(const char *name)
+{
+	int i;
+
+	for (i = CF_REPLY_NONE + 1; i < CF_REPLY__COUNT; i++)
+		if (strcmp(name, reply_infos[i].name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+cf_match_kind_name(enum cf_match_kind kind)
+{
+	return (unsigned int)kind < CF_MATCH__COUNT ?
+	       match_kind_names[kind] : "?";
+}
+
+/* ---- Builder ------------------------------------------------------------- */
+
+struct pending_rule {
+	struct rs_rule r;
+	uint32_t order;
+};
+
+struct cf_ruleset_builder {
+	struct cf_numplan plan;
+	char *strings;
+	size_t strings_len, strings_cap;
+	struct pending_rule *rules;
+	size_t nrules, rules_cap;
+	struct cf_cond *conds;
+	size_t nconds, conds_cap;
+	struct rs_list *lists;
+	struct cf_numset **list_sets;
+	size_t nlists, lists_cap;
+	struct rs_prefix *prefixes;
+	struct cf_numset **prefix_sets;
+	size_t nprefixes, prefixes_cap;
+	struct rs_pattern *patterns;
+	size_t npatterns, patterns_cap;
+	struct rs_rule dflt;
+	bool has_default;
+	bool failed;		/* an allocation failed: finish refuses */
+};
+
+/* Make room for one more of @size bytes in *@arr; false if out of memory. */
+static bool
+grow(void *arrp, size_t *cap, size_t n, size_t size)
+{
+	void **arr = arrp;
+	void *p;
+	size_t c;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? 2 * *cap : 8;
+	p = realloc(*arr, c * size);
+	if (!p)
+		return false;
+	*arr = p;
+	*cap = c;
+	return true;
+}
+
+static uint32_t
+add_string(struct cf_ruleset_builder *b, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	uint32_t off;
+
+	while (b->strings_len + len > b->strings_cap) {
+		size_t c = b->strings_cap ? 2 * b->strings_cap : 1024;
+		char *p = realloc(b->strings, c);
+
+		if (!p) {
+			b->failed = true;
+			return 0;
+		}
+		b->strings = p;
+		b->strings_cap = c;
+	}
+	off = (uint32_t)b->strings_len;
+	memcpy(b->strings + off, s, len);
+	b->strings_len += len;
+	return off;
+}
+
+struct cf_ruleset_builder *
+cf_ruleset_builder_new(const struct cf_numplan *plan)
+{
+	struct cf_ruleset_builder *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->plan = *plan;
+	add_string(b, "");	/* offset 0: the empty string */
+	b->dflt.id = add_string(b, "default");
+	b->dflt.reason = add_string(b, "no rule matched");
+	return b;
+}
+
+void
+cf_ruleset_builder_free(struct cf_ruleset_builder *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->nlists; i++)
+		cf_numset_free(b->list_sets[i]);
+	for (i = 0; i < b->nprefixes; i++)
+		cf_numset_free(b->prefix_sets[i]);
+	free(b->strings);
+	free(b->rules);
+	free(b->conds);
+	free(b->lists);
+	free(b->list_sets);
+	free(b->prefixes);
+	free(b->prefix_sets);
+	free(b->patterns);
+	free(b);
+}
+
+int
+cf_ruleset_builder_add_list(struct cf_ruleset_builder *b, const char *name,
+			    const char *path, struct cf_numset *set,
+			    const struct cf_list_stats *stats)
+{
+	size_t cap = b->lists_cap;
+
+	if (!grow(&b->lists, &cap, b->nlists, sizeof(*b->lists)) ||
+	    !grow(&b->list_sets, &b->lists_cap, b->nlists,
+		  sizeof(*b->list_sets))) {
+		cf_numset_free(set);
+		b->failed = true;
+		return -ENOMEM;
+	}
+	/* Both arrays grew to the same capacity. */
+	if (cap != b->lists_cap) {
+		struct rs_list *l = realloc(b->lists, b->lists_cap * sizeof(*l));
+
+		if (!l) {
+			cf_numset_free(set);
+			b->failed = true;
+			return -ENOMEM;
+		}
+		b->lists = l;
+	}
+	memset(&b->lists[b->nlists], 0, sizeof(b->lists[0]));
+	b->lists[b->nlists].name = add_string(b, name);
+	b->lists[b->nlists].path = add_string(b, path ? path : "");
+	b->lists[b->nlists].entries = cf_numset_count(set);
+	b->lists[b->nlists].duplicates = stats ? stats->duplicates : 0;
+	b->list_sets[b->nlists] = set;
+	return (int)b->nlists++;
+}
+
+int
+cf_ruleset_builder_add_prefixes(struct cf_ruleset_builder *b,
+				const uint64_t *prefixes, size_t n)
+{
+	struct cf_numset *set;
+	size_t cap = b->prefixes_cap;
+	int r;
+
+	r = cf_numset_build(prefixes, NULL, n, NULL, 0, NULL, &set, NULL);
+	if (r < 0)
+		return r;
+	if (!grow(&b->prefixes, &cap, b->nprefixes, sizeof(*b->prefixes)) ||
+	    !grow(&b->prefix_sets, &b->prefixes_cap, b->nprefixes,
+		  sizeof(*b->prefix_sets))) {
+		cf_numset_free(set);
+		b->failed = true;
+		return -ENOMEM;
+	}
+	if (cap != b->prefixes_cap) {
+		struct rs_prefix *p = realloc(b->prefixes,
+					      b->prefixes_cap * sizeof(*p));
+
+		if (!p) {
+			cf_numset_free(set);
+			b->failed = true;
+			return -ENOMEM;
+		}
+		b->prefixes = p;
+	}
+	memset(&b->prefixes[b->nprefixes], 0, sizeof(b->prefixes[0]));
+	b->prefixes[b->nprefixes].lengths = cf_prefix_lengths(prefixes, n);
+	b->prefix_sets[b->nprefixes] = set;
+	return (int)b->nprefixes++;
+}
+
+int
+cf_ruleset_builder_add_pattern(struct cf_ruleset_builder *b,
+			       const char *regex, enum cf_party_role party)
+{
+	if ((unsigned int)party >= CF_PARTY__COUNT)
+		return -EINVAL;
+	if (!grow(&b->patterns, &b->patterns_cap, b->npatterns,
+		  sizeof(*b->patterns))) {
+		b->failed = true;
+		return -ENOMEM;
+	}
+	memset(&b->patterns[b->npatterns], 0, sizeof(b->patterns[0]));
+	b->patterns[b->npatterns].text = add_string(b, regex);
+	b->patterns[b->npatterns].party = (uint8_t)party;
+	return (int)b->npatterns++;
+}
+
+bool
+rs_cond_valid(uint32_t nlists, uint32_t nprefixes, uint32_t npatterns,
+	      const struct cf_cond *c)
+{
+	if (c->party >= CF_PARTY__COUNT)
+		return false;
+	switch ((enum cf_cond_kind)c->kind) {
+	case CF_COND_IN_LIST:
+		return c->arg < nlists;
+	case CF_COND_PREFIX:
+		return c->arg < nprefixes;
+	case CF_COND_MATCHES:
+		return c->arg < npatterns;
+	case CF_COND_INVALID:
+		return c->arg < CF_NUM_ERR__COUNT;
+	case CF_COND_EQUALS:
+		return c->arg < CF_PARTY__COUNT;
+	case CF_COND_INGRESS:
+		return c->arg < CF_INGRESS__COUNT;
+	case CF_COND_PROTO:
+		return c->arg < CF_PROTO__COUNT;
+	case CF_COND_PRESENTATION:
+		return c->arg < CF_PRES__COUNT;
+	case CF_COND_DOMESTIC:
+	case CF_COND_FORWARDED:
+		return true;
+	case CF_COND__COUNT:
+		break;
+	}
+	return false;
+}
+
+int
+cf_ruleset_builder_add_rule(struct cf_ruleset_builder *b,
+			    const struct cf_rule_def *def,
+			    const struct cf_cond *conds, size_t nconds)
+{
+	struct pending_rule *p;
+	size_t i;
+
+	if ((unsigned int)def->action >= CF_ACTION__COUNT ||
+	    (unsigned int)def->reply >= CF_REPLY__COUNT || !def->id)
+		return -EINVAL;
+	for (i = 0; i < nconds; i++)
+		if (!rs_cond_valid((uint32_t)b->nlists, (uint32_t)b->nprefixes,
+				   (uint32_t)b->npatterns, &conds[i]) ||
+		    conds[i].negate > 1)
+			return -EINVAL;
+	if (!grow(&b->rules, &b->rules_cap, b->nrules, sizeof(*b->rules))) {
+		b->failed = true;
+		return -ENOMEM;
+	}
+	while (b->nconds + nconds > b->conds_cap) {
+		size_t c = b->conds_cap ? 2 * b->conds_cap : 32;
+		struct cf_cond *n = realloc(b->conds, c * sizeof(*n));
+
+		if (!n) {
+			b->failed = true;
+			return -ENOMEM;
+		}
+		b->conds = n;
+		b->conds_cap = c;
+	}
+	if (nconds)
+		memcpy(b->conds + b->nconds, conds, nconds * sizeof(*conds));
+	p = &b->rules[b->nrules];
+	memset(p, 0, sizeof(*p));
+	p->r.id = add_string(b, def->id);
+	p->r.reason = add_string(b, def->reason ? def->reason : "");
+	p->r.first_cond = (uint32_t)b->nconds;
+	p->r.ncond = (uint32_t)nconds;
+	p->r.priority = def->priority;
+	p->r.line = def->line;
+	p->r.action = (uint8_t)def->action;
+	p->r.reply = (uint8_t)(def->action == CF_ACTION_BLOCK ?
+			       (def->reply ? def->reply : CF_REPLY_603) :
+			       CF_REPLY_NONE);
+	p->r.monitor = def->monitor;
+	p->order = (uint32_t)b->nrules;
+	b->nconds += nconds;
+	b->nrules++;
+	return 0;
+}
+
+int
+cf_ruleset_builder_set_default(struct cf_ruleset_builder *b,
+			       enum cf_action action, const char *reason)
+{
+	if ((unsigned int)action >= CF_ACTION__COUNT)
+		return -EINVAL;
+	b->dflt.action = (uint8_t)action;
+	b->dflt.reply = action == CF_ACTION_BLOCK ? CF_REPLY_603 :
+						    CF_REPLY_NONE;
+	if (reason)
+		b->dflt.reason = add_string(b, reason);
+	b->has_default = true;
+	return 0;
+}
+
+static int
+rule_order(const void *pa, const void *pb)
+{
+	const struct pending_rule *a = pa, *b = pb;
+
+	if (a->r.priority != b->r.priority)
+		return a->r.priority < b->r.priority ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+int
+rs_compile_patterns(struct cf_ruleset *rs, struct cf_diag *diag)
+{
+	const char **exprs;
+	unsigned int *flags, *ids, i;
+	hs_compile_error_t *err = NULL;
+	int r = 0;
+
+	rs->pattern_parties = 0;
+	if (rs->npatterns == 0)
+		return 0;
+	exprs = calloc(rs->npatterns, sizeof(*exprs));
+	flags = calloc(rs->npatterns, sizeof(*flags));
+	ids = calloc(rs->npatterns, sizeof(*ids));
+	if (!exprs || !flags || !ids) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < rs->npatterns; i++) {
+		exprs[i] = rs_str(rs, rs->patterns[i].text);
+		/* One hit decides a condition: stop reporting after it. */
+		flags[i] = HS_FLAG_SINGLEMATCH;
+		ids[i] = i;
+		rs->pattern_parties |= (uint8_t)(1u << rs->patterns[i].party);
+	}
+	if (hs_compile_multi(exprs, flags, ids, rs->npatterns, HS_MODE_BLOCK,
+			     NULL, &rs->db, &err) != HS_SUCCESS) {
+		if (err && err->expression >= 0)
+			cf_diag_add(diag, "error: pattern /%s/: %s",
+				    exprs[err->expression], err->message);
+		else
+			cf_diag_add(diag, "error: patterns: %s",
+				    err ? err->message : "compile failed");
+		hs_free_compile_error(err);
+		rs->db = NULL;
+		r = -EINVAL;
+		goto out;
+	}
+	if (hs_alloc_scratch(rs->db, &rs->proto_scratch) != HS_SUCCESS) {
+		cf_diag_add(diag, "error: cannot allocate Hyperscan scratch");
+		r = -ENOMEM;
+	}
+out:
+	free(exprs);
+	free(flags);
+	free(ids);
+	return r;
+}
+
+int
+cf_ruleset_pattern_check(const char *regex, char *msg, size_t size)
+{
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *err = NULL;
+
+	if (hs_expression_info(regex, HS_FLAG_SINGLEMATCH, &info, &err) !=
+	    HS_SUCCESS) {
+		snprintf(msg, size, "%s", err ? err->message : "bad pattern");
+		hs_free_compile_error(err);
+		return -EINVAL;
+	}
+	free(info);
+	return 0;
+}
+
+int
+cf_ruleset_builder_finish(struct cf_ruleset_builder *b,
+			  struct cf_ruleset **out, struct cf_diag *diag)
+{
+	struct cf_ruleset *rs = NULL;
+	struct rs_rule *rules = NULL;
+	size_t i;
+	int r;
+
+	if (b->failed) {
+		cf_diag_add(diag, "error: out of memory building the ruleset");
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (!b->has_default) {
+		cf_diag_add(diag, "error: the ruleset has no default action");
+		r = -EINVAL;
+		goto fail;
+	}
+	rs = calloc(1, sizeof(*rs));
+	rules = calloc(b->nrules + 1, sizeof(*rules));
+	if (!rs || !rules) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	qsort(b->rules, b->nrules, sizeof(*b->rules), rule_order);
+	for (i = 0; i < b->nrules; i++)
+		rules[i] = b->rules[i].r;
+	rules[b->nrules] = b->dflt;
+
+	rs->plan = b->plan;
+	rs->strings = b->strings;
+	rs->strings_len = (uint32_t)b->strings_len;
+	rs->rules = rules;
+	rs->nrules = (uint32_t)b->nrules;
+	rs->conds = b->conds;
+	rs->nconds = (uint32_t)b->nconds;
+	rs->lists = b->lists;
+	rs->list_sets = (const struct cf_numset **)b->list_sets;
+	rs->nlists = (uint32_t)b->nlists;
+	rs->prefixes = b->prefixes;
+	rs->prefix_sets = (const struct cf_numset **)b->prefix_sets;
+	rs->nprefixes = (uint32_t)b->nprefixes;
+	rs->patterns = b->patterns;
+	rs->npatterns = (uint32_t)b->npatterns;
+	r = rs_compile_patterns(rs, diag);
+	if (r < 0)
+		goto fail;
+
+	/* From here the ruleset owns the builder's arrays and sets. */
+	rs->heap[0] = b->strings;
+	rs->heap[1] = rules;
+	rs->heap[2] = b->conds;
+	rs->heap[3] = b->lists;
+	rs->heap[4] = b->prefixes;
+	rs->heap[5] = b->patterns;
+	rs->owned_sets = calloc(b->nlists + b->nprefixes + 1,
+				sizeof(*rs->owned_sets));
+	if (!rs->owned_sets) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < b->nlists; i++)
+		rs->owned_sets[rs->nowned++] = b->list_sets[i];
+	for (i = 0; i < b->nprefixes; i++)
+		rs->owned_sets[rs->nowned++] = b->prefix_sets[i];
+	free(b->rules);
+	free(b);
+	*out = rs;
+	return 0;
+
+fail:
+	if (rs) {
+		hs_free_scratch(rs->proto_scratch);
+		hs_free_database(rs->db);
+	}
+	free(rs);
+	free(rules);
+	cf_ruleset_builder_free(b);
+	return r;
+}
+
+/* ---- Using it ------------------------------------------------------------ */
+
+void
+cf_ruleset_free(struct cf_ruleset *rs)
+{
+	size_t i;
+
+	if (!rs)
+		return;
+	hs_free_scratch(rs->proto_scratch);
+	hs_free_database(rs->db);
+	for (i = 0; i < rs->nowned; i++)
+		cf_numset_free(rs->owned_sets[i]);
+	free(rs->owned_sets);
+	for (i = 0; i < sizeof(rs->heap) / sizeof(rs->heap[0]); i++)
+		free(rs->heap[i]);
+	free((void *)rs->list_sets);
+	free((void *)rs->prefix_sets);
+	if (rs->map)
+		rs_unmap(rs->map, rs->map_len);
+	free(rs);
+}
+
+const struct cf_numplan *
+cf_ruleset_plan(const struct cf_ruleset *rs)
+{
+	return &rs->plan;
+}
+
+unsigned int
+cf_ruleset_rule_count(const struct cf_ruleset *rs)
+{
+	return rs->nrules;
+}
+
+const char *
+cf_ruleset_rule_id(const struct cf_ruleset *rs, unsigned int i)
+{
+	return i <= rs->nrules ? rs_str(rs, rs->rules[i].id) : NULL;
+}
+
+unsigned int
+cf_ruleset_list_count(const struct cf_ruleset *rs)
+{
+	return rs->nlists;
+}
+
+const char *
+cf_ruleset_list_name(const struct cf_ruleset *rs, unsigned int i)
+{
+	return i < rs->nlists ? rs_str(rs, rs->lists[i].name) : NULL;
+}
+
+const struct cf_numset *
+cf_ruleset_list_set(const struct cf_ruleset *rs, unsigned int i)
+{
+	return i < rs->nlists ? rs->list_sets[i] : NULL;
+}
+
+unsigned int
+cf_ruleset_pattern_count(const struct cf_ruleset *rs)
+{
+	return rs->npatterns;
+}
+
+/* ---- Scratch and judging ------------------------------------------------- */
+
+struct cf_ruleset_scratch {
+	hs_scratch_t *hs;
+	uint32_t words;		/* bitmap words per party */
+	uint8_t scanned;	/* parties scanned for the current call */
+	uint64_t *bits;		/* CF_PARTY__COUNT * words */
+};
+
+int
+cf_ruleset_scratch_fit(struct cf_ruleset_scratch *s,
+		       const struct cf_ruleset *rs)
+{
+	uint32_t words = (rs->npatterns + 63) / 64;
+
+	if (rs->db && hs_alloc_scratch(rs->db, &s->hs) != HS_SUCCESS)
+		return -ENOMEM;
+	if (words > s->words) {
+		uint64_t *bits = calloc((size_t)words * CF_PARTY__COUNT,
+					sizeof(*bits));
+
+		if (!bits)
+			return -ENOMEM;
+		free(s->bits);
+		s->bits = bits;
+		s->words = words;
+	}
+	return 0;
+}
+
+struct cf_ruleset_scratch *
+cf_ruleset_scratch_alloc(const struct cf_ruleset *rs)
+{
+	struct cf_ruleset_scratch *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (rs->proto_scratch &&
+	    hs_clone_scratch(rs->proto_scratch, &s->hs) != HS_SUCCESS) {
+		free(s);
+		return NULL;
+	}
+	if (cf_ruleset_scratch_fit(s, rs) < 0) {
+		cf_ruleset_scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+cf_ruleset_scratch_free(struct cf_ruleset_scratch *s)
+{
+	if (!s)
+		return;
+	hs_free_scratch(s->hs);
+	free(s->bits);
+	free(s);
+}
+
+struct scan_ctx {
+	uint64_t *bits;
+	uint32_t nbits;
+};
+
+static int
+on_match(unsigned int id, unsigned long long from, unsigned long long to,
+	 unsigned int flags, void *ctx)
+{
+	struct scan_ctx *sc = ctx;
+
+	/* Ids come from the database: never trust them past the bitmap. */
+	if (id < sc->nbits)
+		sc->bits[id / 64] |= UINT64_C(1) << (id % 64);
+	return 0;
+}
+
+static void
+set_match(struct cf_match *m, enum cf_match_kind kind,
+	  enum cf_party_role party, const char *what, const char *label,
+	  const char *entry)
+{
+	if (m->kind != CF_MATCH_NONE)
+		return;		/* the first explaining condition stays */
+	m->kind = (uint8_t)kind;
+	m->party = (uint8_t)party;
+	m->what = what;
+	m->label = label;
+	snprintf(m->entry, sizeof(m->entry), "%s", entry);
+}
+
+/* One condition, before `not`.  @m collects what matched. */
+static bool
+eval_cond(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
+	  const struct cf_call *call, const struct cf_cond *c,
+	  struct cf_match *m, int *err)
+{
+	const struct cf_number *num = cf_call_number(call, c->party);
+	const struct cf_party *p = &call->party[c->party];
+	const struct cf_number *other;
+	uint64_t *bits;
+	uint64_t pk;
+	int r;
+
+	switch ((enum cf_cond_kind)c->kind) {
+	case CF_COND_IN_LIST:
+		if (!num)
+			return false;
+		r = cf_numset_lookup(rs->list_sets[c->arg], num->key);
+		if (r == CF_NUMSET_ABSENT)
+			return false;
+		if (!c->negate)
+			set_match(m, CF_MATCH_LIST, c->party,
+				  rs_str(rs, rs->lists[c->arg].name),
+				  cf_numset_label_name(rs->list_sets[c->arg],
+						       (unsigned int)r),
+				  num->digits);
+		return true;
+	case CF_COND_PREFIX:
+		if (!num)
+			return false;
+		if (cf_prefix_match(rs->prefix_sets[c->arg],
+				    rs->prefixes[c->arg].lengths, num->key,
+				    &pk) == CF_NUMSET_ABSENT)
+			return false;
+		if (!c->negate) {
+			char digits[CF_NUMKEY_MAX_DIGITS + 1];
+
+			cf_numkey_unpack(pk, digits, sizeof(digits));
+			set_match(m, CF_MATCH_PREFIX, c->party, NULL, "",
+				  digits);
+		}
+		return true;
+	case CF_COND_MATCHES:
+		if (!num)
+			return false;
+		bits = s->bits + (size_t)c->party * s->words;
+		if (!(s->scanned & (1u << c->party))) {
+			struct scan_ctx sc = { bits, s->words * 64 };
+
+			memset(bits, 0, s->words * sizeof(*bits));
+			if (hs_scan(rs->db, num->digits, num->len, 0, s->hs,
+				    on_match, &sc) != HS_SUCCESS) {
+				*err = -EINVAL;
+				return false;
+			}
+			s->scanned |= (uint8_t)(1u << c->party);
+		}
+		if (!(bits[c->arg / 64] & (UINT64_C(1) << (c->arg % 64))))
+			return false;
+		if (!c->negate)
+			set_match(m, CF_MATCH_PATTERN, c->party,
+				  rs_str(rs, rs->patterns[c->arg].text), "",
+				  num->digits);
+		return true;
+	case CF_COND_DOMESTIC:
+		return num && num->domestic;
+	case CF_COND_INVALID:
+		if (!p->present || p->num.err == CF_NUM_OK)
+			return false;
+		return c->arg ? p->num.err == c->arg :
+				p->num.err != CF_NUM_ANONYMOUS;
+	case CF_COND_EQUALS:
+		other = cf_call_number(call, c->arg);
+		return num && other && num->key == other->key;
+	case CF_COND_INGRESS:
+		return call->ingress == c->arg;
+	case CF_COND_PROTO:
+		return call->proto == c->arg;
+	case CF_COND_PRESENTATION:
+		return call->presentation == c->arg;
+	case CF_COND_FORWARDED:
+		return call->forwarded;
+	case CF_COND__COUNT:
+		break;
+	}
+	return false;
+}
+
+static void
+decide(const struct cf_ruleset *rs, const struct rs_rule *rule, int index,
+       struct cf_verdict *v)
+{
+	v->action = rule->action;
+	v->reply = rule->action == CF_ACTION_BLOCK ? rule->reply :
+						     CF_REPLY_NONE;
+	v->rule = rs_str(rs, rule->id);
+	v->reason = rs_str(rs, rule->reason);
+	v->rule_index = index;
+}
+
+int
+cf_ruleset_judge(const struct cf_ruleset *rs,
+		 struct cf_ruleset_scratch *s, const struct cf_call *call,
+		 struct cf_verdict *v)
+{
+	uint32_t i, k;
+	int err = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->match.label = "";
+	if (rs->npatterns > (uint64_t)s->words * 64 || (rs->db && !s->hs)) {
+		decide(rs, &rs->rules[rs->nrules], -1, v);
+		return -EINVAL;
+	}
+	s->scanned = 0;
+	for (i = 0; i < rs->nrules; i++) {
+		const struct rs_rule *rule = &rs->rules[i];
+		struct cf_match m = { .label = "" };
+		bool all = true;
+
+		for (k = 0; k < rule->ncond && all; k++) {
+			const struct cf_cond *c = &rs->conds[rule->first_cond + k];
+
+			all = eval_cond(rs, s, call, c, &m, &err) != c->negate;
+			if (err) {
+				decide(rs, &rs->rules[rs->nrules], -1, v);
+				return err;
+			}
+		}
+		if (!all)
+			continue;
+		if (rule->monitor) {
+			if (v->monitor_count < CF_VERDICT_MONITOR_MAX)
+				v->monitor[v->monitor_count] = (uint16_t)i;
+			v->monitor_count++;
+			continue;
+		}
+		decide(rs, rule, (int)i, v);
+		v->match = m;
+		return 0;
+	}
+	decide(rs, &rs->rules[rs->nrules], -1, v);
+	return 0;
+}

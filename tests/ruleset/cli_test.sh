@@ -1,0 +1,82 @@
+#!/bin/sh
+# CLI checks for callfence check / compile / query: exit codes and output.
+# usage: cli_test.sh CALLFENCE SOURCE_ROOT
+set -u
+cf=$1
+ex=$2/rules/examples
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+expect() {	# expect WHAT WANT_RC GOT_RC
+	if [ "$2" != "$3" ]; then
+		echo "FAIL: $1: exit $3, expected $2"
+		fails=$((fails + 1))
+	fi
+}
+contains() {	# contains WHAT FILE TEXT
+	if ! grep -qF -- "$3" "$2"; then
+		echo "FAIL: $1: no '$3' in:"
+		cat "$2"
+		fails=$((fails + 1))
+	fi
+}
+
+"$cf" check "$ex/carrier.rules" >"$tmp/out" 2>&1; expect "check carrier" 0 $?
+contains "check carrier" "$tmp/out" "ok: 8 rules, 4 lists"
+"$cf" check "$ex/minimal.rules" >"$tmp/out" 2>&1; expect "check minimal" 0 $?
+
+cat >"$tmp/bad.rules" <<'RULES'
+plan { country-code 86 }
+list black "nowhere.txt"
+rule a { priority 1 when caller in nolist action block }
+rule b { priority 2 when caller matches /(/ action allow }
+default allow
+RULES
+"$cf" check "$tmp/bad.rules" >"$tmp/out" 2>"$tmp/err"; expect "check bad" 1 $?
+contains "check bad" "$tmp/err" "$tmp/bad.rules:3:36: error: no list named 'nolist'"
+contains "check bad" "$tmp/err" "$tmp/bad.rules:4:41: error: bad pattern /(/:"
+"$cf" check >/dev/null 2>&1; expect "check usage" 2 $?
+
+"$cf" compile "$ex/carrier.rules" -o "$tmp/c.cfr" >"$tmp/out" 2>&1
+expect "compile" 0 $?
+[ -s "$tmp/c.cfr" ] || { echo "FAIL: compile wrote nothing"; fails=$((fails + 1)); }
+cp "$tmp/c.cfr" "$tmp/old.cfr"
+"$cf" compile "$tmp/bad.rules" -o "$tmp/c.cfr" >/dev/null 2>&1
+expect "compile bad" 1 $?
+cmp -s "$tmp/c.cfr" "$tmp/old.cfr" || { echo "FAIL: failed compile replaced the output"; fails=$((fails + 1)); }
+"$cf" compile "$ex/carrier.rules" >/dev/null 2>&1; expect "compile no -o" 2 $?
+
+for rules in "$ex/carrier.rules" "$tmp/c.cfr"; do
+	"$cf" query --rules "$rules" --caller +8617012345678 >"$tmp/out" 2>&1
+	expect "query blacklist $rules" 0 $?
+	contains "query blacklist" "$tmp/out" "verdict: block"
+	contains "query blacklist" "$tmp/out" "rule: blacklisted"
+	contains "query blacklist" "$tmp/out" "reply: 603 Network Blocked (Reason: Q.850;cause=21)"
+	contains "query blacklist" "$tmp/out" "matched: caller 8617012345678 in list blacklist (label fraud-2024-0113)"
+	"$cf" query --rules "$rules" --caller +8613900000000 --ingress international --proto isup >"$tmp/out" 2>&1
+	contains "query spoof" "$tmp/out" "rule: spoofed-domestic"
+	"$cf" query --rules "$rules" --caller +8613800095588 --json >"$tmp/out" 2>&1
+	contains "query json" "$tmp/out" '{"verdict":"hide","rule":"service-lookalike"'
+	contains "query json" "$tmp/out" '"match":{"kind":"pattern","party":"caller","entry":"8613800095588","pattern":"(110|95588|95533|95555|12366)$"}'
+	"$cf" query --rules "$rules" --caller +8613811112222 --callee +8823456789 >"$tmp/out" 2>&1
+	contains "query monitor" "$tmp/out" "monitor: premium-trial would have matched"
+done
+
+echo "+8613811112222 local-case" >"$tmp/black.txt"
+"$cf" query --rules "$ex/carrier.rules" --list "blacklist=$tmp/black.txt" --caller +8613811112222 >"$tmp/out" 2>&1
+expect "query --list" 0 $?
+contains "query --list" "$tmp/out" "label local-case"
+"$cf" query --rules "$tmp/c.cfr" --list "blacklist=$tmp/black.txt" --caller 1 >"$tmp/out" 2>&1
+expect "query --list compiled" 1 $?
+"$cf" query --rules "$ex/carrier.rules" --caller 1 --ingress mars >/dev/null 2>&1
+expect "query bad ingress" 2 $?
+"$cf" query --rules "$tmp/missing.rules" --caller 1 >"$tmp/out" 2>&1
+expect "query missing" 1 $?
+head -c 100 "$tmp/c.cfr" >"$tmp/trunc.cfr"
+"$cf" query --rules "$tmp/trunc.cfr" --caller 1 >"$tmp/out" 2>&1
+expect "query truncated" 1 $?
+contains "query truncated" "$tmp/out" "truncated or extended compiled ruleset"
+
+[ $fails -eq 0 ] && echo "all CLI checks passed"
+exit $((fails != 0))
