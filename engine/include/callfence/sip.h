@@ -277,7 +277,9 @@ bool cf_sip_uri_has_number(const struct cf_sip_uri *uri);
  * each party's raw text is the user part as received, %-escapes and all,
  * without user parameters.
  *
- * Returns 0 or a negated enum cf_sip_err.
+ * Returns 0 or a negated enum cf_sip_err: -CF_SIP_ERR_BAD_URI when the
+ * From (needed for want of a PAI), To or Request-URI does not parse, in
+ * which case @call is partly filled and should be counted, not judged.
  */
 int cf_sip_to_call(const struct cf_sip_msg *msg,
 		   const struct cf_numplan *plan, struct cf_call *call);
