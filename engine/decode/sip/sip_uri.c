@@ -10,16 +10,13 @@
 
 #include "sip_private.h"
 
-/* Index of the first of @set's bytes in [p, p + len), or len. */
+/* Index of the first @c in [p, p + len), or len. */
 static size_t
-sip_find(const char *p, size_t len, const char *set)
+sip_find(const char *p, size_t len, char c)
 {
-	size_t i;
+	const char *hit = memchr(p, c, len);
 
-	for (i = 0; i < len; i++)
-		if (strchr(set, p[i]) && p[i])
-			return i;
-	return len;
+	return hit ? (size_t)(hit - p) : len;
 }
 
 static struct cf_sip_span
@@ -119,7 +116,7 @@ cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
 
 	if (uri->scheme == CF_SIP_SCHEME_TEL) {
 		/* telephone-subscriber = number *( ";" par ) */
-		semi = sip_find(r, rlen, ";");
+		semi = sip_find(r, rlen, ';');
 		if (!semi)
 			return -CF_SIP_ERR_BAD_URI;
 		uri->user = sip_span(r, semi);
@@ -129,19 +126,19 @@ cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
 
 	/* userinfo "@" hostport uri-parameters [ "?" headers ].  '?' cannot
 	 * be in userinfo, '@' cannot be anywhere after it unescaped. */
-	q = sip_find(r, rlen, "?");
+	q = sip_find(r, rlen, '?');
 	uri->headers = sip_span_after(r, rlen, q);
 	at = memchr(r, '@', q);
 	if (at) {
-		ul = sip_find(r, (size_t)(at - r), ":");	/* password */
-		semi = sip_find(r, ul, ";");
+		ul = sip_find(r, (size_t)(at - r), ':');	/* password */
+		semi = sip_find(r, ul, ';');
 		uri->user = sip_span(r, semi);
 		if (semi < ul)
 			uri->user_params = sip_span(r + semi + 1, ul - semi - 1);
 		r = at + 1;
 		q -= (size_t)(r - (p + i + 1));
 	}
-	hp_end = sip_find(r, q, ";");
+	hp_end = sip_find(r, q, ';');
 	rc = sip_hostport(r, hp_end, uri);
 	if (rc < 0)
 		return rc;
