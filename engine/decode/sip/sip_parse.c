@@ -384,41 +384,33 @@ static int
 sip_split(const char *v, size_t len, struct cf_sip_span *arr, uint8_t *n,
 	  unsigned max)
 {
-	const char *start = v;
-	bool quoted = false, angle = false;
-	size_t i;
+	const char *start = v, *gt;
+	size_t i = 0;
 	int rc;
 
 	/* Most values are single: one memchr decides. */
 	if (!memchr(v, ',', len))
 		return sip_push(arr, n, max, v, len);
-	for (i = 0; i < len; i++) {
-		if (quoted) {
-			if (v[i] == '\\')
-				i++;	/* quoted-pair: skip what it escapes */
-			else if (v[i] == '"')
-				quoted = false;
-			continue;
-		}
+	/* URIs are most of the bytes: jump over <...> with memchr. */
+	while (i < len) {
 		switch (v[i]) {
 		case '"':
-			quoted = true;
+			for (i++; i < len && v[i] != '"'; i++)
+				if (v[i] == '\\')
+					i++;	/* quoted-pair */
 			break;
 		case '<':
-			angle = true;
-			break;
-		case '>':
-			angle = false;
+			gt = memchr(v + i + 1, '>', len - i - 1);
+			i = gt ? (size_t)(gt - v) : len;
 			break;
 		case ',':
-			if (angle)
-				break;
 			rc = sip_push(arr, n, max, start, (size_t)(v + i - start));
 			if (rc < 0)
 				return rc;
 			start = v + i + 1;
 			break;
 		}
+		i++;
 	}
 	/* An unclosed quote or angle runs to the end of the value. */
 	return sip_push(arr, n, max, start, (size_t)(v + len - start));
