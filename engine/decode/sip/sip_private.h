@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SIP decoder internals shared by the message, URI and call-record code. */
+#ifndef CALLFENCE_SIP_PRIVATE_H
+#define CALLFENCE_SIP_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <callfence/sip.h>
+
+/* Character classes, one table so a byte costs one load. */
+enum {
+	SIP_C_TOKEN = 1 << 0,	/* RFC 3261 §25.1 token */
+	SIP_C_LWS = 1 << 1,	/* SP HT CR LF: white space inside a value */
+	SIP_C_DIGIT = 1 << 2,
+	SIP_C_HEX = 1 << 3,
+	SIP_C_SCHEME = 1 << 4,	/* ALPHA DIGIT + - . (RFC 3986 scheme) */
+	SIP_C_PHONE = 1 << 5,	/* digits, '+' and visual separators -.() */
+};
+
+extern const uint8_t sip_ctype[256];
+extern const uint8_t sip_lower[256];
+
+static inline bool
+sip_is(char c, unsigned cls)
+{
+	return sip_ctype[(uint8_t)c] & cls;
+}
+
+/* @n bytes at @s equal the lower-case ASCII @lc, ignoring case. */
+static inline bool
+sip_ieq(const char *s, const char *lc, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sip_lower[(uint8_t)s[i]] != (uint8_t)lc[i])
+			return false;
+	return true;
+}
+
+static inline bool
+sip_span_ieq(const struct cf_sip_span *s, const char *lc, size_t n)
+{
+	return s->len == n && sip_ieq(s->p, lc, n);
+}
+
+static inline struct cf_sip_span
+sip_span(const char *p, size_t len)
+{
+	struct cf_sip_span s = { p, (uint32_t)len };
+
+	return s;
+}
+
+/* Strip linear white space from both ends of [*p, *p + *len). */
+static inline void
+sip_trim(const char **p, size_t *len)
+{
+	while (*len && sip_is(**p, SIP_C_LWS)) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len && sip_is((*p)[*len - 1], SIP_C_LWS))
+		(*len)--;
+}
+
+#endif /* CALLFENCE_SIP_PRIVATE_H */

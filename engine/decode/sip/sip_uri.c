@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SIP and tel URIs (RFC 3261 §19.1, §25.1; RFC 3966) and name-addr
+ * header values (§20.10): spans into the value, parsed on demand.
+ */
+
+#include <string.h>
+
+#include <callfence/sip.h>
+
+#include "sip_private.h"
+
+/* Index of the first @c in [p, p + len), or len. */
+static size_t
+sip_find(const char *p, size_t len, char c)
+{
+	const char *hit = memchr(p, c, len);
+
+	return hit ? (size_t)(hit - p) : len;
+}
+
+static struct cf_sip_span
+sip_span_after(const char *p, size_t len, size_t at)
+{
+	return at < len ? sip_span(p + at + 1, len - at - 1) : sip_span(NULL, 0);
+}
+
+/* host [":" port], or an IPv6 reference "[...]" [":" port]. */
+static int
+sip_hostport(const char *p, size_t len, struct cf_sip_uri *uri)
+{
+	const char *pp = NULL, *rb;
+	size_t plen = 0, i;
+	uint32_t port = 0;
+
+	if (!len)
+		return -CF_SIP_ERR_BAD_URI;
+	if (p[0] == '[') {
+		rb = memchr(p, ']', len);
+		if (!rb || rb == p + 1)
+			return -CF_SIP_ERR_BAD_URI;
+		uri->host = sip_span(p, (size_t)(rb - p + 1));
+		if (rb + 1 < p + len) {
+			if (rb[1] != ':')
+				return -CF_SIP_ERR_BAD_URI;
+			pp = rb + 2;
+			plen = len - (size_t)(pp - p);
+			if (!plen)
+				return -CF_SIP_ERR_BAD_URI;
+		}
+	} else {
+		/* The port follows the last colon.  An IPv6 literal without
+		 * brackets (seen in the wild, not RFC 3261) is kept whole
+		 * unless its last group is all decimal digits. */
+		for (i = len; i > 0 && p[i - 1] != ':'; i--)
+			;
+		uri->host = sip_span(p, len);
+		if (i > 0) {
+			pp = p + i;
+			plen = len - i;
+			for (i = 0; i < plen; i++)
+				if (!sip_is(pp[i], SIP_C_DIGIT))
+					break;
+			if (i == plen && plen && plen <= 5)
+				uri->host.len = (uint32_t)(pp - 1 - p);
+			else if (memchr(p, ':', (size_t)(pp - 1 - p)))
+				pp = NULL;	/* bare IPv6: no port */
+			else
+				return -CF_SIP_ERR_BAD_URI;
+		}
+		if (!uri->host.len)
+			return -CF_SIP_ERR_BAD_URI;
+	}
+	if (pp) {
+		for (i = 0; i < plen; i++) {
+			if (!sip_is(pp[i], SIP_C_DIGIT) || i >= 5)
+				return -CF_SIP_ERR_BAD_URI;
+			port = port * 10 + (uint32_t)(pp[i] - '0');
+		}
+		if (port > 65535)
+			return -CF_SIP_ERR_BAD_URI;
+		uri->port = (uint16_t)port;
+	}
+	return 0;
+}
+
+int
+cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
+{
+	const char *r, *at;
+	size_t i, rlen, hp_end, q, ul, semi;
+	struct cf_sip_span v;
+	int rc;
+
+	memset(uri, 0, sizeof(*uri));
+	sip_trim(&p, &len);
+	for (i = 0; i < len && sip_is(p[i], SIP_C_SCHEME); i++)
+		;
+	if (i == 0 || i == len || p[i] != ':')
+		return -CF_SIP_ERR_BAD_URI;
+	/* A URI has no white space; folding inside one is not valid. */
+	for (q = i; q < len; q++)
+		if (sip_is(p[q], SIP_C_LWS) || !p[q])
+			return -CF_SIP_ERR_BAD_URI;
+	uri->all = sip_span(p, len);
+	if (i == 3 && sip_ieq(p, "sip", 3))
+		uri->scheme = CF_SIP_SCHEME_SIP;
+	else if (i == 4 && sip_ieq(p, "sips", 4))
+		uri->scheme = CF_SIP_SCHEME_SIPS;
+	else if (i == 3 && sip_ieq(p, "tel", 3))
+		uri->scheme = CF_SIP_SCHEME_TEL;
+	else
+		return 0;	/* absoluteURI: nothing more to read */
+	r = p + i + 1;
+	rlen = len - i - 1;
+
+	if (uri->scheme == CF_SIP_SCHEME_TEL) {
+		/* telephone-subscriber = number *( ";" par ) */
+		semi = sip_find(r, rlen, ';');
+		if (!semi)
+			return -CF_SIP_ERR_BAD_URI;
+		uri->user = sip_span(r, semi);
+		uri->params = sip_span_after(r, rlen, semi);
+		return 0;
+	}
+
+	/* userinfo "@" hostport uri-parameters [ "?" headers ].  '?' cannot
+	 * be in userinfo, '@' cannot be anywhere after it unescaped. */
+	q = sip_find(r, rlen, '?');
+	uri->headers = sip_span_after(r, rlen, q);
+	at = memchr(r, '@', q);
+	if (at) {
+		ul = sip_find(r, (size_t)(at - r), ':');	/* password */
+		semi = sip_find(r, ul, ';');
+		uri->user = sip_span(r, semi);
+		if (semi < ul)
+			uri->user_params = sip_span(r + semi + 1, ul - semi - 1);
+		r = at + 1;
+		q -= (size_t)(r - (p + i + 1));
+	}
+	hp_end = sip_find(r, q, ';');
+	rc = sip_hostport(r, hp_end, uri);
+	if (rc < 0)
+		return rc;
+	if (hp_end < q)
+		uri->params = sip_span(r + hp_end + 1, q - hp_end - 1);
+	if (cf_sip_param(&uri->params, "user", &v) &&
+	    sip_span_ieq(&v, "phone", 5))
+		uri->user_phone = true;
+	return 0;
+}
+
+bool
+cf_sip_param(const struct cf_sip_span *params, const char *name,
+	     struct cf_sip_span *value)
+{
+	const char *p = params->p;
+	size_t len = params->p ? params->len : 0;
+	size_t nlen = strlen(name), i = 0, ns, ne, vs;
+	bool quoted;
+
+	while (i < len) {
+		while (i < len && (p[i] == ';' || sip_is(p[i], SIP_C_LWS)))
+			i++;
+		ns = i;
+		while (i < len && p[i] != '=' && p[i] != ';' &&
+		       !sip_is(p[i], SIP_C_LWS))
+			i++;
+		ne = i;
+		while (i < len && sip_is(p[i], SIP_C_LWS))
+			i++;
+		vs = i;
+		if (i < len && p[i] == '=') {
+			i++;
+			while (i < len && sip_is(p[i], SIP_C_LWS))
+				i++;
+			vs = i;
+			quoted = false;
+			for (; i < len; i++) {
+				if (quoted && p[i] == '\\')
+					i++;
+				else if (p[i] == '"')
+					quoted = !quoted;
+				else if (!quoted && p[i] == ';')
+					break;
+			}
+			if (i > len)
+				i = len;
+		}
+		if (ne - ns == nlen && nlen && sip_ieq(p + ns, name, nlen)) {
+			size_t ve = i;
+			const char *vp = p + vs;
+
+			if (ve < vs)
+				ve = vs;
+			ve -= vs;
+			sip_trim(&vp, &ve);
+			*value = sip_span(vp, ve);
+			return true;
+		}
+		if (i == ns)
+			i++;	/* not a parameter at all: step over it */
+	}
+	return false;
+}
+
+int
+cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr)
+{
+	const char *lt, *gt, *rest;
+	size_t i, rlen, ulen;
+	int rc;
+
+	memset(addr, 0, sizeof(*addr));
+	sip_trim(&p, &len);
+	if (!len)
+		return -CF_SIP_ERR_BAD_URI;
+
+	if (p[0] == '"') {
+		/* quoted-string: '\' escapes the next byte, '<' '>' are text */
+		for (i = 1; i < len && p[i] != '"'; i++)
+			if (p[i] == '\\')
+				i++;
+		if (i >= len)
+			return -CF_SIP_ERR_BAD_URI;
+		addr->display = sip_span(p + 1, i - 1);
+		for (i++; i < len && sip_is(p[i], SIP_C_LWS); i++)
+			;
+		if (i >= len || p[i] != '<')
+			return -CF_SIP_ERR_BAD_URI;
+		lt = p + i;
+	} else {
+		lt = memchr(p, '<', len);
+		if (lt) {
+			const char *d = p;
+			size_t dl = (size_t)(lt - p);
+
+			sip_trim(&d, &dl);
+			if (dl)
+				addr->display = sip_span(d, dl);
+		}
+	}
+
+	if (lt) {
+		gt = memchr(lt, '>', len - (size_t)(lt - p));
+		if (!gt)
+			return -CF_SIP_ERR_BAD_URI;
+		addr->angle = true;
+		rc = cf_sip_parse_uri(lt + 1, (size_t)(gt - lt - 1), &addr->uri);
+		if (rc < 0)
+			return rc;
+		rest = gt + 1;
+	} else {
+		/* addr-spec: its ';' parameters belong to the header (§20). */
+		ulen = 0;
+		while (ulen < len && p[ulen] != ';' &&
+		       !sip_is(p[ulen], SIP_C_LWS))
+			ulen++;
+		rc = cf_sip_parse_uri(p, ulen, &addr->uri);
+		if (rc < 0)
+			return rc;
+		rest = p + ulen;
+	}
+	rlen = len - (size_t)(rest - p);
+	sip_trim(&rest, &rlen);
+	if (rlen) {
+		if (rest[0] != ';')
+			return -CF_SIP_ERR_BAD_URI;
+		addr->params = sip_span(rest + 1, rlen - 1);
+		cf_sip_param(&addr->params, "tag", &addr->tag);
+	}
+	return 0;
+}
+
+static int
+sip_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)sip_lower[(uint8_t)c];
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Byte @i of @s %-decoded; *@adv is how many input bytes it took. */
+static char
+sip_unescape_at(const struct cf_sip_span *s, size_t i, size_t *adv)
+{
+	int hi, lo;
+
+	if (s->p[i] == '%' && i + 2 < s->len) {
+		hi = sip_hexval(s->p[i + 1]);
+		lo = sip_hexval(s->p[i + 2]);
+		if (hi >= 0 && lo >= 0) {
+			*adv = 3;
+			return (char)(hi << 4 | lo);
+		}
+	}
+	*adv = 1;
+	return s->p[i];
+}
+
+static void
+sip_put(char *dst, size_t size, size_t *n, char c)
+{
+	if (*n + 1 < size)
+		dst[*n] = c;
+	(*n)++;
+}
+
+int
+cf_sip_uri_number(const struct cf_sip_uri *uri, char *dst, size_t dst_size)
+{
+	const struct cf_sip_span *user = &uri->user;
+	struct cf_sip_span ctx, params;
+	size_t i, adv, n = 0;
+	char c, first;
+
+	if (!user->p)
+		return -1;
+	params = uri->scheme == CF_SIP_SCHEME_TEL ? uri->params :
+						    uri->user_params;
+	first = user->len ? sip_unescape_at(user, 0, &adv) : '\0';
+	/* RFC 3966 §5.1.5: a local number's context, when it is a global
+	 * number, is the number's prefix. */
+	if (first != '+' && cf_sip_param(&params, "phone-context", &ctx) &&
+	    ctx.len && ctx.p[0] == '+') {
+		for (i = 0; i < ctx.len; i++)
+			if (ctx.p[i] == '+' || sip_is(ctx.p[i], SIP_C_DIGIT))
+				sip_put(dst, dst_size, &n, ctx.p[i]);
+	}
+	for (i = 0; i < user->len; i += adv) {
+		c = sip_unescape_at(user, i, &adv);
+		sip_put(dst, dst_size, &n, c);
+	}
+	if (dst_size)
+		dst[n < dst_size ? n : dst_size - 1] = '\0';
+	return (int)n;
+}
+
+bool
+cf_sip_uri_has_number(const struct cf_sip_uri *uri)
+{
+	const struct cf_sip_span *user = &uri->user;
+	bool digit = false;
+	size_t i, adv;
+	char c;
+
+	if (!user->p)
+		return false;
+	for (i = 0; i < user->len; i += adv) {
+		c = sip_unescape_at(user, i, &adv);
+		if (!sip_is(c, SIP_C_PHONE))
+			return false;
+		if (sip_is(c, SIP_C_DIGIT))
+			digit = true;
+	}
+	return digit;
+}
