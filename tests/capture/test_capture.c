@@ -868,9 +868,16 @@ tcp_limits(void **state)
 		assert_int_equal(fx->col.n, 1);
 		assert_int_equal(fx->col.item[0].p.len, (size_t)k + 400);
 	}
-	/* 1002..1007 still hold 20 bytes each. */
+	/* The table is full again; a minute later the direction idle
+	 * longest (1002, holding 20 bytes) makes room. */
+	build_tcp(&p, 3000, 5060, 1, 0x18, invite, 20);
+	cf_capture_packet(fx->cap, DLT_EN10MB, p.b, p.n, p.n,
+			  61000000000ULL, 13);
+	assert_int_equal(ctr(fx, CF_CAPTURE_CTR_TCP_FLOW_TABLE_FULL), 1);
+	assert_int_equal(ctr(fx, CF_CAPTURE_CTR_TCP_INCOMPLETE), 2);
+	/* 1003..1007 and 3000 still hold 20 bytes each. */
 	cf_capture_flush(fx->cap);
-	assert_int_equal(ctr(fx, CF_CAPTURE_CTR_TCP_INCOMPLETE), 7);
+	assert_int_equal(ctr(fx, CF_CAPTURE_CTR_TCP_INCOMPLETE), 8);
 	teardown((void **)&fx);
 }
 
