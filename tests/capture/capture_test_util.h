@@ -81,9 +81,13 @@ test_sip_framer(const uint8_t *buf, size_t len)
 			s += 2;
 		else
 			continue;
-		while (*s == ' ' || *s == '\t')
+		/* Bounded by the header block: never strtoul on bytes
+		 * that may not be NUL-terminated. */
+		while (s < (const char *)buf + hl && (*s == ' ' || *s == '\t'))
 			s++;
-		cl = strtoul(s, NULL, 10);
+		while (s < (const char *)buf + hl && *s >= '0' && *s <= '9' &&
+		       cl <= 1000000)
+			cl = cl * 10 + (size_t)(*s++ - '0');
 		break;
 	}
 	if (cl > 1000000)
