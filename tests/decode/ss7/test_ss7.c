@@ -15,6 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <osmocom/core/utils.h>
+
 #include <callfence/call.h>
 #include <callfence/number.h>
 #include <callfence/ss7.h>
@@ -1085,6 +1087,41 @@ test_isup_bad_bcd(void **state)
 	assert_string_equal(m.num[CF_ISUP_NUM_CALLED].digits, "44163296000");
 }
 
+/* Every octet value, odd and even, against libosmocore's osmo_bcd2str(). */
+static void
+test_isup_digits_vs_osmo(void **state)
+{
+	uint8_t b[BUF_MAX];
+	struct cf_isup_msg m;
+	char want[16];
+	unsigned int v, odd;
+
+	(void)state;
+	for (v = 0; v < 256; v++) {
+		for (odd = 0; odd < 2; odd++) {
+			/* Called: v, v, 0x21 (last signal never ST). */
+			size_t n = h2b("6500 01 00 0120 0a 00 02 00"
+				       "05 03 10 000021", b);
+			const uint8_t *d = b + 13;
+			int nib = odd ? 5 : 6;
+
+			b[11] = (uint8_t)(odd << 7 | 3);
+			b[13] = b[14] = (uint8_t)v;
+			if (odd)
+				b[15] = 0x01;
+			assert_int_equal(cf_isup_decode(b, n, 0, &m), n);
+			assert_int_equal(osmo_bcd2str(want, sizeof(want), d, 0,
+						      nib, true), nib);
+			assert_string_equal(m.num[CF_ISUP_NUM_CALLED].digits,
+					    want);
+			assert_int_equal(m.num[CF_ISUP_NUM_CALLED].err != 0,
+					 osmo_bcd2str(want, sizeof(want), d, 0,
+						      nib, false) < 0 &&
+					 strpbrk(want, "ADEF") != NULL);
+		}
+	}
+}
+
 /* Calling party number with @nsig address signals of '1'..'9' cycling. */
 static size_t
 long_number_iam(uint8_t *b, unsigned int nsig)
@@ -1288,6 +1325,7 @@ main(void)
 		cmocka_unit_test(test_isup_bad_pointers),
 		cmocka_unit_test(test_isup_bad_lengths),
 		cmocka_unit_test(test_isup_bad_bcd),
+		cmocka_unit_test(test_isup_digits_vs_osmo),
 		cmocka_unit_test(test_isup_long_numbers),
 		cmocka_unit_test(test_pipeline_counts),
 		cmocka_unit_test(test_truncate_every_offset),
