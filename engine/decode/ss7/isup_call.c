@@ -6,6 +6,9 @@
 
 #include "ss7_int.h"
 
+/* ISUP indicators go into struct cf_party unchanged, absent included. */
+_Static_assert(CF_ISUP_IND_ABSENT == CF_IND_ABSENT, "absent indicator");
+
 /* Q.763 §3.9 b) natures of address onto the normaliser's.  Codes 6-8
  * (network routing numbers), and the national-use ranges are not E.164
  * forms: they read as network-specific, which the normaliser refuses. */

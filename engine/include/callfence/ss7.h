@@ -290,7 +290,8 @@ struct cf_isup_msg {
 	bool has_cic;		/* false for SIP-I bodies (Q.1912.5) */
 	uint16_t cic;		/* 12 bits */
 	uint32_t present;	/* 1 << enum cf_isup_num / cf_isup_has */
-	/* Mandatory fixed parts (Q.763 Tables 32 ff.). */
+	/* Mandatory fixed parts (Q.763 Tables 32 ff.): set only for the
+	 * message types that carry them, stale otherwise. */
 	uint8_t nature_of_conn;		/* IAM §3.35 */
 	uint8_t calling_category;	/* IAM §3.11 */
 	uint8_t tmr;			/* IAM transmission medium req. */
