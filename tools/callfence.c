@@ -14,6 +14,7 @@ static const struct {
 	{ "check", cmd_check, "check a rules file and its lists, show every error" },
 	{ "compile", cmd_compile, "compile rules and lists into one ruleset file" },
 	{ "query", cmd_query, "judge one call: verdict, rule, what matched" },
+	{ "replay", cmd_replay, "decode (and judge) the call set-ups in captures" },
 };
 
 static void

@@ -56,5 +56,6 @@ int cmd_normalise(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 #endif

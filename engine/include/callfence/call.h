@@ -63,7 +63,7 @@ enum cf_presentation {
 
 /* Bytes kept of a number as received, NUL included; longer texts are
  * truncated and flagged (the normalised number is still exact). */
-#define CF_RAW_MAX		40
+#define CF_RAW_MAX		64
 /* Bytes kept of a SIP Call-ID, NUL included; the hash covers all of it. */
 #define CF_CALL_ID_MAX		80
 /* ISUP indicator values in struct cf_party that the message did not carry. */
