@@ -19,7 +19,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: callfence-bench gen [--calls N] [--seed N] [--proto sip|isup|mix]\n"
-		"                           [--subscribers N] [--duration SECONDS]\n"
+		"                           [--subscribers N] [--blacklist-size N] [--duration SECONDS]\n"
 		"                           [--pcap FILE] [--labels FILE] [--lists DIR]\n"
 		"                           [--no-releases] [--share CLASS=FRACTION]...\n"
 		"Classes: legit-foreign legit-roaming blacklisted spoofed dno robocall\n"
@@ -35,6 +35,8 @@ bench_parse_gen_option(struct gen_config *cfg, int argc, char **argv, int *i)
 		cfg->calls = strtoull(v, NULL, 10);
 	else if (strcmp(o, "--seed") == 0 && v)
 		cfg->seed = strtoull(v, NULL, 10);
+	else if (strcmp(o, "--blacklist-size") == 0 && v)
+		cfg->blacklist_size = (uint32_t)strtoul(v, NULL, 10);
 	else if (strcmp(o, "--subscribers") == 0 && v)
 		cfg->subscribers = strtoull(v, NULL, 10);
 	else if (strcmp(o, "--duration") == 0 && v)

@@ -23,6 +23,9 @@ usage(FILE *f)
 		"  --rules FILE                  judge every call (plan from the rules)\n"
 		"  --list NAME=FILE              load list NAME from FILE instead\n"
 		"  --format json|csv             JSON lines (default) or CSV with a header\n"
+		"  --peer CIDR=CLASS             SIP sources in CIDR entered as CLASS\n"
+		"                                (international, national, local)\n"
+		"  --opc PC[-PC]=CLASS           ISUP calls from these point codes\n"
 		"Without --rules the numbering plan comes from the options below.\n%s",
 		plan_opts_help);
 }
@@ -42,6 +45,7 @@ replay_emit(struct replay *r, struct cf_call *call, uint32_t frame)
 	char line[2048];
 	int n;
 
+	call->ingress = (uint8_t)cf_ingress_classify(&r->ingress, call, NULL);
 	r->calls[call->proto]++;
 	if (r->rs) {
 		cf_ruleset_judge(r->rs, r->scratch, call, &v);
@@ -169,6 +173,19 @@ cmd_replay(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
 			rules = argv[++i];
+		} else if ((strcmp(argv[i], "--peer") == 0 ||
+			    strcmp(argv[i], "--opc") == 0) && i + 1 < argc) {
+			const char *why;
+			int err = argv[i][2] == 'p' ?
+				cf_ingress_map_add_net(&r.ingress, argv[i + 1], &why) :
+				cf_ingress_map_add_pc(&r.ingress, argv[i + 1], &why);
+
+			if (err < 0) {
+				fprintf(stderr, "callfence: %s %s: %s\n", argv[i],
+					argv[i + 1], why);
+				goto out;
+			}
+			i++;
 		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "csv") == 0) {

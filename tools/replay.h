@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <callfence/capture.h>
+#include <callfence/ingress.h>
 #include <callfence/ruleset.h>
 #include <callfence/sip.h>
 #include <callfence/ss7.h>
@@ -16,6 +17,7 @@ struct replay {
 	struct cf_ruleset *rs;			/* NULL: not judging */
 	struct cf_ruleset_scratch *scratch;
 	bool csv;
+	struct cf_ingress_map ingress;
 	unsigned int files;
 	uint64_t calls[CF_PROTO__COUNT];
 	uint64_t verdicts[CF_ACTION__COUNT];

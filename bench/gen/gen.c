@@ -22,7 +22,6 @@
 
 #define NS		1000000000.0
 #define DAY_S		86400.0
-#define BLACKLIST_SIZE	100000
 /* Call centres the operator vouches for: 400 numbers, never in the
  * generated traffic, so the whitelist cannot hide a fraud call. */
 #define WHITELIST_SIZE	16
@@ -55,11 +54,13 @@ static const char *const mobile_prefixes[] = {
 };
 #define N_MOBILE_PREFIXES (sizeof(mobile_prefixes) / sizeof(mobile_prefixes[0]))
 
-/* Inbound-only service numbers: police, emergency, banks, operators. */
+/* Inbound-only service numbers: police, emergency, banks, public
+ * hotlines.  Operator hotlines (10086, 10010, 10000) are not among them:
+ * they call their subscribers, and operators whitelist them. */
 static const char *const dno_numbers[] = {
 	"110", "119", "120", "122", "95588", "95533", "95599", "95566",
-	"95555", "95559", "95595", "95528", "12315", "12345", "10086",
-	"10010", "10000", "95598",
+	"95555", "95559", "95595", "95528", "12315", "12345", "12366",
+	"95598",
 };
 #define N_DNO (sizeof(dno_numbers) / sizeof(dno_numbers[0]))
 
@@ -142,6 +143,7 @@ gen_config_default(struct gen_config *cfg)
 	cfg->share[GEN_SWEEPER] = 0.005;
 	cfg->share[GEN_WANGIRI] = 0.005;
 	cfg->calls_per_actor = 200;
+	cfg->blacklist_size = 100000;
 	cfg->proto = CF_PROTO_NONE;
 	cfg->with_releases = true;
 }
@@ -385,7 +387,8 @@ gen_new(const struct gen_config *cfg)
 
 	if (cfg->calls == 0 || cfg->subscribers < 10 * ROAMING_ONE_IN ||
 	    cfg->subscribers > 100000000u * N_MOBILE_PREFIXES ||
-	    cfg->duration_s <= 0 || cfg->calls_per_actor == 0)
+	    cfg->duration_s <= 0 || cfg->calls_per_actor == 0 ||
+	    cfg->blacklist_size == 0)
 		return NULL;
 	g = calloc(1, sizeof(*g));
 	if (!g)
@@ -435,7 +438,7 @@ gen_ingress_source(enum cf_ingress ingress, uint32_t n, struct cf_source *src)
 	src->port = 5060;
 	memcpy(src->addr, nets[ingress], 3);
 	src->addr[3] = (uint8_t)(10 + n % 8 + (ingress == CF_INGRESS_LOCAL ? 100 : 0));
-	src->point_code = 1000u * ingress + n % 8;
+	/* ISUP point codes are set with the call reference (set_ref). */
 }
 
 /* Caller and callee of the next call of source @s, as text. */
@@ -485,7 +488,7 @@ pick_numbers(struct gen *g, struct source *s, char *caller, char *callee)
 		subscriber_number(roaming_subscriber(g), caller, 16);
 		break;
 	case GEN_BLACKLISTED:
-		blacklist_number(bench_rand(&g->rng) % BLACKLIST_SIZE, caller, 16);
+		blacklist_number(bench_rand(&g->rng) % g->cfg.blacklist_size, caller, 16);
 		break;
 	case GEN_SPOOFED:
 		subscriber_number(non_roaming_subscriber(g), caller, 16);
@@ -559,10 +562,13 @@ set_ref(struct gen *g, struct cf_call *call, uint64_t n)
 			       (unsigned long long)g->cfg.seed);
 		cf_call_set_sip_ref(call, id, (size_t)len);
 	} else {
-		/* 4096 circuits per gateway point code; calls end long
+		/* Each ingress class has 64 gateway point codes from
+		 * 1000 * class on, 4096 circuits each: calls end long
 		 * before a circuit comes round again. */
-		cf_call_set_isup_ref(call, call->src.point_code * 64 + (uint32_t)(n / 4096 % 64),
-				     DPC_HOME, (uint16_t)(n % 4096));
+		uint32_t opc = 1000u * call->ingress + (uint32_t)(n / 4096 % 64);
+
+		call->src.point_code = opc;
+		cf_call_set_isup_ref(call, opc, DPC_HOME, (uint16_t)(n % 4096));
 	}
 }
 
@@ -713,7 +719,7 @@ fill_blacklist(const struct gen *g, FILE *f)
 	uint64_t j;
 
 	fprintf(f, "# Generated blacklist (seed %llu)\n", (unsigned long long)g->cfg.seed);
-	for (j = 0; j < BLACKLIST_SIZE; j++) {
+	for (j = 0; j < g->cfg.blacklist_size; j++) {
 		blacklist_number(j, num, sizeof(num));
 		fprintf(f, "+86%s\n", num);
 	}

@@ -39,6 +39,7 @@ struct gen_config {
 	/* Share of calls of each class; GEN_LEGIT takes the rest. */
 	double share[GEN_CLASS__COUNT];
 	uint32_t calls_per_actor;	/* robocaller, scanner, ... */
+	uint32_t blacklist_size;	/* numbers on the generated blacklist */
 	enum cf_proto proto;		/* CF_PROTO_NONE = mix of both */
 	bool with_releases;		/* answers and releases too */
 };
