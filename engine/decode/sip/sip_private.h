@@ -66,4 +66,21 @@ sip_trim(const char **p, size_t *len)
 		(*len)--;
 }
 
+/* Where the bytes of a block of up to 64 are: bit i stands for byte i. */
+struct sip_masks {
+	uint64_t nl;		/* '\n' */
+	uint64_t colon;		/* ':' */
+	uint64_t nul;		/* '\0' */
+};
+
+/*
+ * Masks of the @n bytes at @p (only the first 64 if more); bits at and
+ * past @n are clear.  Reads no byte at or past @p + @n.  sip_scan.c.
+ */
+void sip_block_masks(const char *p, size_t n, struct sip_masks *m);
+
+/* Index of the first @c in the @len bytes at @p, or @len.  Reads no byte
+ * at or past @p + @len. */
+size_t sip_find(const char *p, size_t len, char c);
+
 #endif /* CALLFENCE_SIP_PRIVATE_H */

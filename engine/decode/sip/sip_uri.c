@@ -10,15 +10,6 @@
 
 #include "sip_private.h"
 
-/* Index of the first @c in [p, p + len), or len. */
-static size_t
-sip_find(const char *p, size_t len, char c)
-{
-	const char *hit = memchr(p, c, len);
-
-	return hit ? (size_t)(hit - p) : len;
-}
-
 static struct cf_sip_span
 sip_span_after(const char *p, size_t len, size_t at)
 {
