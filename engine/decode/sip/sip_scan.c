@@ -2,7 +2,8 @@
 /*
  * Vector searches for the SIP parser: where the line ends, colons and NUL
  * bytes of 64 bytes are, as bit masks, and single-byte finds in short
- * spans.
+ * spans.  Full 64-byte blocks are inline in sip_private.h; this file has
+ * the tails.
  *
  * SSE2 only, the x86-64 baseline: the build runs on any x86-64 and needs
  * no dispatch.  (A 64-byte block is four 16-byte compares per byte class;
@@ -21,8 +22,6 @@
 #include "sip_private.h"
 
 #ifdef __SSE2__
-#include <emmintrin.h>
-
 /* Bit i set where byte i of the 16 at @v is @c. */
 static inline uint64_t
 eq16(__m128i v, char c)
@@ -40,7 +39,7 @@ chunk_masks(__m128i v, unsigned at, struct sip_masks *m)
 }
 
 void
-sip_block_masks(const char *p, size_t n, struct sip_masks *m)
+sip_tail_masks(const char *p, size_t n, struct sip_masks *m)
 {
 	unsigned at = 0;
 
@@ -81,10 +80,51 @@ sip_find(const char *p, size_t len, char c)
 	return len;
 }
 
+bool
+sip_has_lws_or_nul(const char *p, size_t len)
+{
+	const __m128i sp = _mm_set1_epi8(' ');
+	__m128i v, low;
+	size_t i = 0;
+
+	/* Most URIs have no byte below '!' at all: one unsigned min tells
+	 * (min(v, ' ') == v where v <= ' '); only then the exact classes. */
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(p + i));
+		low = _mm_cmpeq_epi8(_mm_min_epu8(v, sp), v);
+		if (_mm_movemask_epi8(low) &&
+		    _mm_movemask_epi8(_mm_or_si128(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, sp),
+					 _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
+			    _mm_or_si128(
+				    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+						 _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+				    _mm_cmpeq_epi8(v, _mm_setzero_si128())))))
+			return true;
+	}
+	for (; i < len; i++)
+		if ((uint8_t)p[i] <= ' ' &&
+		    (sip_is(p[i], SIP_C_LWS) || !p[i]))
+			return true;
+	return false;
+}
+
 #else /* !__SSE2__ */
 
+bool
+sip_has_lws_or_nul(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (sip_is(p[i], SIP_C_LWS) || !p[i])
+			return true;
+	return false;
+}
+
+
 void
-sip_block_masks(const char *p, size_t n, struct sip_masks *m)
+sip_tail_masks(const char *p, size_t n, struct sip_masks *m)
 {
 	size_t i;
 
