@@ -381,8 +381,9 @@ sip_scan_init(struct sip_scan *sc, const char *p, const char *end)
 	sip_scan_load(sc);
 }
 
-/* Move to the next block; false when the bytes end. */
-static inline bool
+/* Move to the next block; false when the bytes end.  Once per 64 bytes,
+ * not per search: kept out of line so the searches inline small. */
+static __attribute__((noinline)) bool
 sip_scan_next(struct sip_scan *sc)
 {
 	sc->nul |= sc->m.nul;
@@ -401,7 +402,7 @@ sip_scan_next(struct sip_scan *sc)
  * when the bytes end first.  The wants are masks, not flags, so the
  * choice costs an AND and no branch.
  */
-static inline const char *
+static inline __attribute__((always_inline)) const char *
 sip_scan_find(struct sip_scan *sc, const char *from, uint64_t want_nl,
 	      uint64_t want_colon)
 {
