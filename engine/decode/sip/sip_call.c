@@ -84,7 +84,7 @@ sip_set_party(struct cf_call *call, enum cf_party_role role,
 static const struct cf_sip_uri *
 sip_addr_uri(const struct cf_sip_span *v, struct cf_sip_addr *addr)
 {
-	if (!v->len || cf_sip_parse_addr(v->p, v->len, addr) < 0)
+	if (!v->len || sip_parse_addr(v->p, v->len, addr, false) < 0)
 		return NULL;
 	return &addr->uri;
 }
@@ -180,7 +180,7 @@ cf_sip_to_call(const struct cf_sip_msg *msg, const struct cf_numplan *plan,
 	 * response, which has no Request-URI). */
 	uri = NULL;
 	if (msg->request) {
-		if (cf_sip_parse_uri(msg->ruri.p, msg->ruri.len, &ruri) < 0)
+		if (sip_parse_uri(msg->ruri.p, msg->ruri.len, &ruri, false) < 0)
 			return -CF_SIP_ERR_BAD_URI;
 		if (ruri.user.len)
 			uri = &ruri;

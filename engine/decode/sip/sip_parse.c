@@ -2,11 +2,13 @@
 /*
  * SIP message parser (RFC 3261 §7): start line, header fields, body.
  *
- * Speed comes from touching each byte about once: memchr (vectorised in
- * glibc) finds line ends and colons, a header name is classified by its
- * length and first byte before one case-insensitive compare, and only the
- * values of headers callfence reads are looked at again (to split
- * comma-separated lists).  Nothing is copied or allocated.
+ * Speed comes from touching each byte about once: the header block is
+ * read 64 bytes at a time into bit masks of line ends, colons and NULs
+ * (sip_scan.c), so finding the next one is a count of trailing zeros; a
+ * header name is classified by its length and first byte before one
+ * case-insensitive compare, and only the values of headers callfence
+ * reads are looked at again (to split comma-separated lists).  Nothing
+ * is copied or allocated.
  */
 
 #include <stddef.h>
@@ -137,16 +139,81 @@ enum sip_hdr {
 	SIP_H_IDENTITY,
 };
 
+/* Little-endian or not, memcpy of a literal folds to a constant. */
+static inline uint64_t
+sip_ld8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+static inline uint32_t
+sip_ld4(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
+static inline uint16_t
+sip_ld2(const char *p)
+{
+	uint16_t w;
+
+	memcpy(&w, p, 2);
+	return w;
+}
+
 /*
- * Classify a header name by its length and first byte, then one compare:
- * a handful of byte loads per header instead of a strcasecmp cascade.
- * Compact forms: RFC 3261 §7.3.3 (v f t i m l c), RFC 8224 (y).
+ * Bytes of @w equal those of @t (lower-case letters and '-') ignoring
+ * case: OR 0x20 into the letters' places only (0x20 is bit 6 of a
+ * letter shifted down; '-' has no bit 6).  A '-' must match exactly, so
+ * no other byte passes: the caller need not token-check a known name.
+ */
+#define SIP_WORD_EQ(w, t, ones) \
+	(((w) | (((t) & (0x40 * (ones))) >> 1)) == (t))
+
+/* @len (2..63) bytes at @n equal the lower-case name @lc, ignoring case:
+ * whole words, the last one overlapping, no byte outside either. */
+static inline bool
+sip_name_eq(const char *n, const char *lc, size_t len)
+{
+	const uint64_t o8 = 0x0101010101010101ull;
+	const uint32_t o4 = 0x01010101u;
+	const uint16_t o2 = 0x0101u;
+	size_t i;
+
+	if (len >= 8) {
+		for (i = 0; i + 8 < len; i += 8)
+			if (!SIP_WORD_EQ(sip_ld8(n + i), sip_ld8(lc + i), o8))
+				return false;
+		return SIP_WORD_EQ(sip_ld8(n + len - 8), sip_ld8(lc + len - 8),
+				   o8);
+	}
+	if (len >= 4)
+		return SIP_WORD_EQ(sip_ld4(n), sip_ld4(lc), o4) &&
+		       SIP_WORD_EQ(sip_ld4(n + len - 4), sip_ld4(lc + len - 4),
+				   o4);
+	return SIP_WORD_EQ((uint16_t)sip_ld2(n), sip_ld2(lc), o2) &&
+	       SIP_WORD_EQ((uint16_t)sip_ld2(n + len - 2),
+			   sip_ld2(lc + len - 2), o2);
+}
+
+/*
+ * Classify a header name by its length and first byte, then one compare
+ * of whole words: a dozen instructions per header instead of a loop per
+ * byte.  Compact forms: RFC 3261 §7.3.3 (v f t i m l c), RFC 8224 (y).
+ * The name may hold any bytes (it is token-checked only when unknown).
  */
 static enum sip_hdr
 sip_classify(const char *n, size_t len)
 {
 	uint8_t c = sip_lower[(uint8_t)n[0]];
 
+#define IS(lc) sip_name_eq(n, lc, sizeof(lc) - 1)
 	switch (len) {
 	case 1:
 		switch (c) {
@@ -161,61 +228,64 @@ sip_classify(const char *n, size_t len)
 		}
 		break;
 	case 2:
-		if (sip_ieq(n, "to", 2))
+		if (IS("to"))
 			return SIP_H_TO;
 		break;
 	case 3:
-		if (sip_ieq(n, "via", 3))
+		if (IS("via"))
 			return SIP_H_VIA;
 		break;
 	case 4:
-		if (c == 'f' && sip_ieq(n, "from", 4))
+		if (c == 'f' && IS("from"))
 			return SIP_H_FROM;
-		if (c == 'c' && sip_ieq(n, "cseq", 4))
+		if (c == 'c' && IS("cseq"))
 			return SIP_H_CSEQ;
 		break;
 	case 7:
-		if (c == 'c' && sip_ieq(n, "call-id", 7))
-			return SIP_H_CALL_ID;
-		if (c == 'c' && sip_ieq(n, "contact", 7))
-			return SIP_H_CONTACT;
-		if (c == 'p' && sip_ieq(n, "privacy", 7))
+		if (c == 'c') {
+			if (IS("call-id"))
+				return SIP_H_CALL_ID;
+			if (IS("contact"))
+				return SIP_H_CONTACT;
+		} else if (c == 'p' && IS("privacy")) {
 			return SIP_H_PRIVACY;
+		}
 		break;
 	case 8:
-		if (sip_ieq(n, "identity", 8))
+		if (IS("identity"))
 			return SIP_H_IDENTITY;
 		break;
 	case 9:
-		if (sip_ieq(n, "diversion", 9))
+		if (IS("diversion"))
 			return SIP_H_DIVERSION;
 		break;
 	case 12:
-		if (c == 'm' && sip_ieq(n, "max-forwards", 12))
+		if (c == 'm' && IS("max-forwards"))
 			return SIP_H_MAX_FORWARDS;
-		if (c == 'c' && sip_ieq(n, "content-type", 12))
+		if (c == 'c' && IS("content-type"))
 			return SIP_H_CONTENT_TYPE;
-		if (c == 'h' && sip_ieq(n, "history-info", 12))
+		if (c == 'h' && IS("history-info"))
 			return SIP_H_HISTORY_INFO;
 		break;
 	case 14:
-		if (sip_ieq(n, "content-length", 14))
+		if (IS("content-length"))
 			return SIP_H_CONTENT_LENGTH;
 		break;
 	case 15:
-		if (sip_ieq(n, "remote-party-id", 15))
+		if (IS("remote-party-id"))
 			return SIP_H_RPID;
 		break;
 	case 19:
-		if (sip_ieq(n, "p-asserted-identity", 19))
+		if (IS("p-asserted-identity"))
 			return SIP_H_PAI;
 		break;
 	case 20:
-		if (sip_ieq(n, "p-preferred-identity", 20))
+		if (IS("p-preferred-identity"))
 			return SIP_H_PPI;
 		break;
 	}
 	return SIP_H_OTHER;
+#undef IS
 }
 
 /* Methods are case-sensitive (RFC 3261 §7.1). */
@@ -281,24 +351,113 @@ sip_method(const char *m, size_t len)
 #undef IS
 }
 
+/*
+ * A cursor over the header block with the masks of the 64-byte block it
+ * is in: finding the next line end or colon is a shift and a count of
+ * trailing zeros, and each byte is compared once per class however many
+ * searches cross it.  Blocks are read in order and never again.
+ */
+struct sip_scan {
+	const char *base;	/* first byte of the block in m */
+	const char *end;	/* no byte at or past end is read */
+	struct sip_masks m;
+	uint64_t nul;		/* non-zero: a NUL in a block passed */
+};
+
+static inline void
+sip_scan_load(struct sip_scan *sc)
+{
+	size_t n = (size_t)(sc->end - sc->base);
+
+	sip_block_masks(sc->base, n, &sc->m);
+}
+
+static inline void
+sip_scan_init(struct sip_scan *sc, const char *p, const char *end)
+{
+	sc->base = p;
+	sc->end = end;
+	sc->nul = 0;
+	sip_scan_load(sc);
+}
+
+/* Move to the next block; false when the bytes end.  Once per 64 bytes,
+ * not per search: kept out of line so the searches inline small. */
+static __attribute__((noinline)) bool
+sip_scan_next(struct sip_scan *sc)
+{
+	sc->nul |= sc->m.nul;
+	sc->base += 64;
+	if (sc->base >= sc->end) {
+		sc->m.nl = sc->m.colon = sc->m.nul = 0;
+		return false;
+	}
+	sip_scan_load(sc);
+	return true;
+}
+
+/*
+ * The first line end (if @want_nl is all ones) or colon (if @want_colon
+ * is) at or after @from, which is not before the current block; NULL
+ * when the bytes end first.  The wants are masks, not flags, so the
+ * choice costs an AND and no branch.
+ */
+static inline __attribute__((always_inline)) const char *
+sip_scan_find(struct sip_scan *sc, const char *from, uint64_t want_nl,
+	      uint64_t want_colon)
+{
+	uint64_t bits;
+
+	while (from - sc->base >= 64)
+		if (!sip_scan_next(sc))
+			return NULL;
+	bits = ((sc->m.nl & want_nl) | (sc->m.colon & want_colon)) >>
+	       (from - sc->base);
+	while (!bits) {
+		if (!sip_scan_next(sc))
+			return NULL;
+		from = sc->base;
+		bits = (sc->m.nl & want_nl) | (sc->m.colon & want_colon);
+	}
+	return from + __builtin_ctzll(bits);
+}
+
+static inline const char *
+sip_scan_nl(struct sip_scan *sc, const char *from)
+{
+	return sip_scan_find(sc, from, ~0ull, 0);
+}
+
+/* Whether any byte before @q (in a block passed or the current one)
+ * is NUL; @q is at most one block past the current one's start. */
+static inline bool
+sip_scan_nul_before(const struct sip_scan *sc, const char *q)
+{
+	size_t n = (size_t)(q - sc->base);
+	uint64_t below = n >= 64 ? ~0ull : (1ull << n) - 1;
+
+	return sc->nul || (sc->m.nul & below);
+}
+
 /* One header field: its name and its value, trimmed, folding included. */
 struct sip_line {
 	const char *name;
 	size_t name_len;
 	const char *val;
 	size_t val_len;
+	enum sip_hdr type;
 };
 
 /*
- * Read the header field at *@q, not reading at or past @end.  Returns 1
- * and advances *@q past the field (continuation lines included), 0 at
+ * Read the header field at *@q, not reading at or past sc->end.  Returns
+ * 1 and advances *@q past the field (continuation lines included), 0 at
  * the empty line ending the headers (consumed), or a negated error;
  * -CF_SIP_ERR_TRUNCATED when the bytes end first.
  */
 static int
-sip_next_header(const char **q, const char *end, struct sip_line *l)
+sip_next_header(struct sip_scan *sc, const char **q, struct sip_line *l)
 {
-	const char *s = *q, *eol, *first_eol, *colon, *ne, *p;
+	const char *s = *q, *end = sc->end, *eol, *first_eol, *colon, *ne, *p;
 	unsigned cls;
 
 	if (s >= end)
@@ -319,39 +478,54 @@ sip_next_header(const char **q, const char *end, struct sip_line *l)
 	if (*s == ' ' || *s == '\t')
 		return -CF_SIP_ERR_BAD_FOLDING;
 
-	first_eol = memchr(s, '\n', (size_t)(end - s));
-	if (!first_eol)
+	/* The first colon or line end, whichever comes first: a colon after
+	 * the first line end is not this header's. */
+	colon = sip_scan_find(sc, s, ~0ull, ~0ull);
+	if (!colon)
 		return -CF_SIP_ERR_TRUNCATED;
+	if (*colon == ':') {
+		first_eol = sip_scan_nl(sc, colon + 1);
+		if (!first_eol)
+			return -CF_SIP_ERR_TRUNCATED;
+	} else {
+		first_eol = colon;
+		colon = NULL;
+	}
 	/* Folded lines: the field goes on while the next line starts with
 	 * white space.  Whether the last line is folded is unknown until
-	 * the byte after it arrives. */
+	 * the byte after it arrives, so that comes before a missing colon. */
 	eol = first_eol;
 	for (;;) {
 		if (eol + 1 >= end)
 			return -CF_SIP_ERR_TRUNCATED;
 		if (eol[1] != ' ' && eol[1] != '\t')
 			break;
-		eol = memchr(eol + 1, '\n', (size_t)(end - eol - 1));
+		eol = sip_scan_nl(sc, eol + 1);
 		if (!eol)
 			return -CF_SIP_ERR_TRUNCATED;
 	}
-
-	colon = memchr(s, ':', (size_t)(first_eol - s));
 	if (!colon)
 		return -CF_SIP_ERR_NO_COLON;
+
 	/* HCOLON allows white space before the colon. */
 	ne = colon;
 	while (ne > s && (ne[-1] == ' ' || ne[-1] == '\t'))
 		ne--;
 	if (ne == s)
 		return -CF_SIP_ERR_BAD_HEADER_NAME;
-	/* Token check without a branch per byte: names are short and
-	 * almost always good, so fold the classes and test once. */
-	for (p = s, cls = SIP_C_TOKEN; p < ne; p++)
-		cls &= sip_ctype[(uint8_t)*p];
-	if (!cls)
-		return memchr(s, '\0', (size_t)(ne - s)) ?
-			       -CF_SIP_ERR_NUL_BYTE : -CF_SIP_ERR_BAD_HEADER_NAME;
+	/* A name callfence knows is made of letters and '-' (sip_name_eq()
+	 * lets nothing else match), so only the others need the token
+	 * check; it has no branch per byte: names are short and almost
+	 * always good, so fold the classes and test once. */
+	l->type = sip_classify(s, (size_t)(ne - s));
+	if (l->type == SIP_H_OTHER) {
+		for (p = s, cls = SIP_C_TOKEN; p < ne; p++)
+			cls &= sip_ctype[(uint8_t)*p];
+		if (!cls)
+			return memchr(s, '\0', (size_t)(ne - s)) ?
+				       -CF_SIP_ERR_NUL_BYTE :
+				       -CF_SIP_ERR_BAD_HEADER_NAME;
+	}
 
 	l->name = s;
 	l->name_len = (size_t)(ne - s);
@@ -494,7 +668,7 @@ sip_header(struct cf_sip_msg *msg, const struct sip_line *l)
 	uint8_t one;
 
 	msg->n_headers++;
-	switch (sip_classify(l->name, l->name_len)) {
+	switch (l->type) {
 	case SIP_H_OTHER:
 		return 0;
 	case SIP_H_VIA:
@@ -642,6 +816,7 @@ cf_sip_parse(struct cf_sip_msg *msg, const char *buf, size_t len,
 {
 	const char *p, *q, *end, *eol;
 	size_t skip, avail, line_len;
+	struct sip_scan sc;
 	struct sip_line l;
 	int rc;
 
@@ -656,20 +831,21 @@ cf_sip_parse(struct cf_sip_msg *msg, const char *buf, size_t len,
 #define INCOMPLETE() \
 	(avail > CF_SIP_MSG_MAX ? -CF_SIP_ERR_TOO_LONG : -CF_SIP_ERR_TRUNCATED)
 
-	eol = memchr(p, '\n', (size_t)(end - p));
+	sip_scan_init(&sc, p, end);
+	eol = sip_scan_nl(&sc, p);
 	if (!eol)
 		return INCOMPLETE();
 	line_len = (size_t)(eol - p);
 	if (line_len && eol[-1] == '\r')
 		line_len--;
-	if (memchr(p, '\0', line_len))
+	if (sip_scan_nul_before(&sc, eol))
 		return -CF_SIP_ERR_NUL_BYTE;
 	rc = sip_start_line(msg, p, line_len);
 	if (rc < 0)
 		return rc;
 
 	q = eol + 1;
-	while ((rc = sip_next_header(&q, end, &l)) > 0) {
+	while ((rc = sip_next_header(&sc, &q, &l)) > 0) {
 		rc = sip_header(msg, &l);
 		if (rc < 0)
 			return rc;
@@ -681,9 +857,9 @@ cf_sip_parse(struct cf_sip_msg *msg, const char *buf, size_t len,
 #undef INCOMPLETE
 	msg->buf = p;
 	msg->hdr_len = (uint32_t)(q - p);
-	/* One vector pass over the whole header block: a NUL can hide a
-	 * header from a C-string consumer further on. */
-	if (memchr(eol, '\0', (size_t)(q - eol)))
+	/* The scan saw every header byte: a NUL can hide a header from a
+	 * C-string consumer further on. */
+	if (sip_scan_nul_before(&sc, q))
 		return -CF_SIP_ERR_NUL_BYTE;
 
 	rc = sip_check_mandatory(msg);
@@ -726,6 +902,7 @@ cf_sip_message_length(const char *buf, size_t len)
 	const char *p, *q, *end, *eol;
 	size_t skip, avail, line_len;
 	struct cf_sip_msg cl = { 0 };
+	struct sip_scan sc;
 	struct sip_line l;
 	size_t total, i;
 	int rc;
@@ -759,8 +936,9 @@ cf_sip_message_length(const char *buf, size_t len)
 		return -CF_SIP_ERR_BAD_START_LINE;
 
 	q = eol + 1;
-	while ((rc = sip_next_header(&q, end, &l)) > 0) {
-		if (sip_classify(l.name, l.name_len) != SIP_H_CONTENT_LENGTH)
+	sip_scan_init(&sc, q, end);
+	while ((rc = sip_next_header(&sc, &q, &l)) > 0) {
+		if (l.type != SIP_H_CONTENT_LENGTH)
 			continue;
 		rc = sip_content_length(&cl, l.val, l.val_len);
 		if (rc < 0)

@@ -66,4 +66,75 @@ sip_trim(const char **p, size_t *len)
 		(*len)--;
 }
 
+/* Where the bytes of a block of up to 64 are: bit i stands for byte i. */
+struct sip_masks {
+	uint64_t nl;		/* '\n' */
+	uint64_t colon;		/* ':' */
+	uint64_t nul;		/* '\0' */
+};
+
+/*
+ * Masks of the @n bytes at @p (only the first 64 if more); bits at and
+ * past @n are clear.  Reads no byte at or past @p + @n.  The parser
+ * calls this for every block of every header section: the full-block
+ * case is inline, the tail (and the non-SSE2 build) is in sip_scan.c.
+ */
+void sip_tail_masks(const char *p, size_t n, struct sip_masks *m);
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+static inline void
+sip_block_masks(const char *p, size_t n, struct sip_masks *m)
+{
+	const __m128i nl = _mm_set1_epi8('\n'), colon = _mm_set1_epi8(':');
+	const __m128i zero = _mm_setzero_si128();
+	__m128i v0, v1, v2, v3;
+	uint64_t z;
+
+	if (n < 64) {
+		sip_tail_masks(p, n, m);
+		return;
+	}
+	v0 = _mm_loadu_si128((const __m128i *)p);
+	v1 = _mm_loadu_si128((const __m128i *)(p + 16));
+	v2 = _mm_loadu_si128((const __m128i *)(p + 32));
+	v3 = _mm_loadu_si128((const __m128i *)(p + 48));
+#define SIP_MASK64(a, b, c, d, x)					\
+	((uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, x)) |	\
+	 (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, x)) << 16 | \
+	 (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(c, x)) << 32 | \
+	 (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(d, x)) << 48)
+	m->nl = SIP_MASK64(v0, v1, v2, v3, nl);
+	m->colon = SIP_MASK64(v0, v1, v2, v3, colon);
+	/* NULs are rare (an error in headers, binary bodies): one test for
+	 * the block, the exact mask only when there is one. */
+	z = (uint32_t)_mm_movemask_epi8(_mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(v0, zero), _mm_cmpeq_epi8(v1, zero)),
+		_mm_or_si128(_mm_cmpeq_epi8(v2, zero), _mm_cmpeq_epi8(v3, zero))));
+	m->nul = z ? SIP_MASK64(v0, v1, v2, v3, zero) : 0;
+#undef SIP_MASK64
+}
+#else
+static inline void
+sip_block_masks(const char *p, size_t n, struct sip_masks *m)
+{
+	sip_tail_masks(p, n, m);
+}
+#endif
+
+/* Index of the first @c in the @len bytes at @p, or @len.  Reads no byte
+ * at or past @p + @len. */
+size_t sip_find(const char *p, size_t len, char c);
+
+/* Whether any of the @len bytes at @p is SP, HT, CR, LF or NUL. */
+bool sip_has_lws_or_nul(const char *p, size_t len);
+
+/* cf_sip_parse_uri() and cf_sip_parse_addr(); @full false skips what
+ * the call record does not read (tag, user_phone).  sip_uri.c. */
+int sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri,
+		  bool full);
+int sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr,
+		   bool full);
+
 #endif /* CALLFENCE_SIP_PRIVATE_H */

@@ -10,15 +10,6 @@
 
 #include "sip_private.h"
 
-/* Index of the first @c in [p, p + len), or len. */
-static size_t
-sip_find(const char *p, size_t len, char c)
-{
-	const char *hit = memchr(p, c, len);
-
-	return hit ? (size_t)(hit - p) : len;
-}
-
 static struct cf_sip_span
 sip_span_after(const char *p, size_t len, size_t at)
 {
@@ -84,8 +75,13 @@ sip_hostport(const char *p, size_t len, struct cf_sip_uri *uri)
 	return 0;
 }
 
+/*
+ * cf_sip_parse_uri(); without @full, user_phone is left false: the call
+ * record does not need it, and looking for ";user=" is a pass over the
+ * parameters.
+ */
 int
-cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
+sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri, bool full)
 {
 	const char *r, *at;
 	size_t i, rlen, hp_end, q, ul, semi;
@@ -99,9 +95,8 @@ cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
 	if (i == 0 || i == len || p[i] != ':')
 		return -CF_SIP_ERR_BAD_URI;
 	/* A URI has no white space; folding inside one is not valid. */
-	for (q = i; q < len; q++)
-		if (sip_is(p[q], SIP_C_LWS) || !p[q])
-			return -CF_SIP_ERR_BAD_URI;
+	if (sip_has_lws_or_nul(p + i, len - i))
+		return -CF_SIP_ERR_BAD_URI;
 	uri->all = sip_span(p, len);
 	if (i == 3 && sip_ieq(p, "sip", 3))
 		uri->scheme = CF_SIP_SCHEME_SIP;
@@ -144,10 +139,16 @@ cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
 		return rc;
 	if (hp_end < q)
 		uri->params = sip_span(r + hp_end + 1, q - hp_end - 1);
-	if (cf_sip_param(&uri->params, "user", &v) &&
+	if (full && uri->params.len && cf_sip_param(&uri->params, "user", &v) &&
 	    sip_span_ieq(&v, "phone", 5))
 		uri->user_phone = true;
 	return 0;
+}
+
+int
+cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
+{
+	return sip_parse_uri(p, len, uri, true);
 }
 
 bool
@@ -204,8 +205,10 @@ cf_sip_param(const struct cf_sip_span *params, const char *name,
 	return false;
 }
 
+/* cf_sip_parse_addr(); without @full, no tag and no user_phone (see
+ * sip_parse_uri()). */
 int
-cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr)
+sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
 {
 	const char *lt, *gt, *rest;
 	size_t i, rlen, ulen;
@@ -230,7 +233,8 @@ cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr)
 			return -CF_SIP_ERR_BAD_URI;
 		lt = p + i;
 	} else {
-		lt = memchr(p, '<', len);
+		i = sip_find(p, len, '<');
+		lt = i < len ? p + i : NULL;
 		if (lt) {
 			const char *d = p;
 			size_t dl = (size_t)(lt - p);
@@ -242,11 +246,14 @@ cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr)
 	}
 
 	if (lt) {
-		gt = memchr(lt, '>', len - (size_t)(lt - p));
-		if (!gt)
+		i = (size_t)(lt - p);
+		i += sip_find(lt, len - i, '>');
+		if (i == len)
 			return -CF_SIP_ERR_BAD_URI;
+		gt = p + i;
 		addr->angle = true;
-		rc = cf_sip_parse_uri(lt + 1, (size_t)(gt - lt - 1), &addr->uri);
+		rc = sip_parse_uri(lt + 1, (size_t)(gt - lt - 1), &addr->uri,
+				   full);
 		if (rc < 0)
 			return rc;
 		rest = gt + 1;
@@ -256,7 +263,7 @@ cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr)
 		while (ulen < len && p[ulen] != ';' &&
 		       !sip_is(p[ulen], SIP_C_LWS))
 			ulen++;
-		rc = cf_sip_parse_uri(p, ulen, &addr->uri);
+		rc = sip_parse_uri(p, ulen, &addr->uri, full);
 		if (rc < 0)
 			return rc;
 		rest = p + ulen;
@@ -267,9 +274,16 @@ cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr)
 		if (rest[0] != ';')
 			return -CF_SIP_ERR_BAD_URI;
 		addr->params = sip_span(rest + 1, rlen - 1);
-		cf_sip_param(&addr->params, "tag", &addr->tag);
+		if (full)
+			cf_sip_param(&addr->params, "tag", &addr->tag);
 	}
 	return 0;
+}
+
+int
+cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr)
+{
+	return sip_parse_addr(p, len, addr, true);
 }
 
 static int
@@ -314,25 +328,43 @@ cf_sip_uri_number(const struct cf_sip_uri *uri, char *dst, size_t dst_size)
 {
 	const struct cf_sip_span *user = &uri->user;
 	struct cf_sip_span ctx, params;
-	size_t i, adv, n = 0;
+	size_t i, adv, n = 0, keep;
+	bool escaped;
 	char c, first;
 
 	if (!user->p)
 		return -1;
+	/* Most user parts have no %-escape: then they are copied whole. */
+	escaped = sip_find(user->p, user->len, '%') < user->len;
 	params = uri->scheme == CF_SIP_SCHEME_TEL ? uri->params :
 						    uri->user_params;
-	first = user->len ? sip_unescape_at(user, 0, &adv) : '\0';
+	if (!user->len)
+		first = '\0';
+	else if (escaped)
+		first = sip_unescape_at(user, 0, &adv);
+	else
+		first = user->p[0];
 	/* RFC 3966 §5.1.5: a local number's context, when it is a global
 	 * number, is the number's prefix. */
-	if (first != '+' && cf_sip_param(&params, "phone-context", &ctx) &&
+	if (first != '+' && params.len &&
+	    cf_sip_param(&params, "phone-context", &ctx) &&
 	    ctx.len && ctx.p[0] == '+') {
 		for (i = 0; i < ctx.len; i++)
 			if (ctx.p[i] == '+' || sip_is(ctx.p[i], SIP_C_DIGIT))
 				sip_put(dst, dst_size, &n, ctx.p[i]);
 	}
-	for (i = 0; i < user->len; i += adv) {
-		c = sip_unescape_at(user, i, &adv);
-		sip_put(dst, dst_size, &n, c);
+	if (!escaped) {
+		keep = n + 1 < dst_size ? dst_size - 1 - n : 0;
+		if (keep > user->len)
+			keep = user->len;
+		if (keep)
+			memcpy(dst + n, user->p, keep);
+		n += user->len;
+	} else {
+		for (i = 0; i < user->len; i += adv) {
+			c = sip_unescape_at(user, i, &adv);
+			sip_put(dst, dst_size, &n, c);
+		}
 	}
 	if (dst_size)
 		dst[n < dst_size ? n : dst_size - 1] = '\0';
@@ -343,18 +375,21 @@ bool
 cf_sip_uri_has_number(const struct cf_sip_uri *uri)
 {
 	const struct cf_sip_span *user = &uri->user;
-	bool digit = false;
+	unsigned cls, digit = 0;
 	size_t i, adv;
 	char c;
 
 	if (!user->p)
 		return false;
 	for (i = 0; i < user->len; i += adv) {
-		c = sip_unescape_at(user, i, &adv);
-		if (!sip_is(c, SIP_C_PHONE))
+		c = user->p[i];
+		adv = 1;
+		if (c == '%')
+			c = sip_unescape_at(user, i, &adv);
+		cls = sip_ctype[(uint8_t)c];
+		if (!(cls & SIP_C_PHONE))
 			return false;
-		if (sip_is(c, SIP_C_DIGIT))
-			digit = true;
+		digit |= cls & SIP_C_DIGIT;
 	}
 	return digit;
 }
