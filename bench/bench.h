@@ -6,6 +6,7 @@
 #include "gen/gen.h"
 
 int cmd_gen(int argc, char **argv);
+int cmd_quality(int argc, char **argv);
 
 /* If argv[*i] is a generator option (--calls, --seed, --proto, ...), take
  * it and its value into @cfg and return 1; 0 if it is not one; -1 if its

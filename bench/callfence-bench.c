@@ -12,6 +12,7 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "gen", cmd_gen, "write labelled synthetic traffic (pcap, labels, lists)" },
+	{ "quality", cmd_quality, "detection quality of a ruleset on labelled traffic" },
 };
 
 static void

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../bench_util.h"
 #include "gen.h"
@@ -766,17 +767,38 @@ fill_whitelist(const struct gen *g, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
+static const struct {
+	const char *file;
+	int (*fill)(const struct gen *, FILE *);
+} list_files[] = {
+	{ "blacklist.txt", fill_blacklist },
+	{ "dno.txt", fill_dno },
+	{ "roaming.txt", fill_roaming },
+	{ "whitelist.txt", fill_whitelist },
+};
+
 int
 gen_write_lists(const struct gen *g, const char *dir)
 {
+	size_t i;
 	int r;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	if ((r = write_file(dir, "blacklist.txt", fill_blacklist, g)) < 0 ||
-	    (r = write_file(dir, "dno.txt", fill_dno, g)) < 0 ||
-	    (r = write_file(dir, "roaming.txt", fill_roaming, g)) < 0 ||
-	    (r = write_file(dir, "whitelist.txt", fill_whitelist, g)) < 0)
-		return r;
+	for (i = 0; i < sizeof(list_files) / sizeof(list_files[0]); i++)
+		if ((r = write_file(dir, list_files[i].file, list_files[i].fill, g)) < 0)
+			return r;
 	return 0;
+}
+
+void
+gen_remove_lists(const char *dir)
+{
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(list_files) / sizeof(list_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, list_files[i].file);
+		unlink(path);
+	}
 }

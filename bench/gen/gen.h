@@ -78,6 +78,9 @@ const struct cf_numplan *gen_plan(const struct gen *g);
  */
 int gen_write_lists(const struct gen *g, const char *dir);
 
+/* Remove the files gen_write_lists() writes (not the directory). */
+void gen_remove_lists(const char *dir);
+
 /* Address of ingress class @ingress (the generator's gateways), for
  * encoders and for the configuration that classifies them back. */
 void gen_ingress_source(enum cf_ingress ingress, uint32_t n,

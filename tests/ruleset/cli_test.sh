@@ -58,7 +58,7 @@ for rules in "$ex/carrier.rules" "$tmp/c.cfr"; do
 	contains "query spoof" "$tmp/out" "rule: spoofed-domestic"
 	"$cf" query --rules "$rules" --caller +8613800095588 --json >"$tmp/out" 2>&1
 	contains "query json" "$tmp/out" '{"verdict":"hide","rule":"service-lookalike"'
-	contains "query json" "$tmp/out" '"match":{"kind":"pattern","party":"caller","entry":"8613800095588","pattern":"(110|95588|95533|95555|12366)$"}'
+	contains "query json" "$tmp/out" '"match":{"kind":"pattern","party":"caller","entry":"8613800095588","pattern":"000(110|95588|95533|95555|12366)$"}'
 	"$cf" query --rules "$rules" --caller +8613811112222 --callee +8823456789 >"$tmp/out" 2>&1
 	contains "query monitor" "$tmp/out" "monitor: premium-trial would have matched"
 done

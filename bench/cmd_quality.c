@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * callfence-bench quality: run labelled synthetic traffic through a ruleset
+ * and say how well it catches each fraud class: per class the calls,
+ * blocked, suspected and hidden, recall, and for fraud actors (robocallers,
+ * scanners, sweepers, wangiri gangs) how many calls got through before the
+ * first block and how many after it; over all, precision and the
+ * false-positive rate on legitimate calls; per rule, its hits on fraud and
+ * on legitimate calls.
+ *
+ * The traffic is generated in memory (no pcap), so ten million calls take
+ * seconds; the generator's lists are written to a directory and replace
+ * the rules' lists of the same names.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <callfence/ruleset.h>
+
+#include "bench.h"
+#include "bench_util.h"
+
+#define MAX_LISTS	16
+
+/* Per fraud actor: when it was first stopped. */
+struct actor_state {
+	uint32_t calls;
+	uint32_t first_block;	/* calls before the first block; UINT32_MAX = never */
+	uint32_t blocked_after;	/* blocked calls from the first block on */
+};
+
+struct tally {
+	uint64_t calls[GEN_CLASS__COUNT];
+	uint64_t action[GEN_CLASS__COUNT][CF_ACTION__COUNT];
+	uint64_t *rule_fraud, *rule_legit;	/* per rule index + default */
+	struct actor_state *actors[GEN_CLASS__COUNT];
+	uint32_t n_actors[GEN_CLASS__COUNT];
+};
+
+static bool
+is_legit(enum gen_class c)
+{
+	return c <= GEN_LEGIT_ROAMING;
+}
+
+static bool
+is_actor_class(enum gen_class c)
+{
+	return c >= GEN_ROBOCALL;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: callfence-bench quality --rules RULES [GENERATOR OPTIONS]\n"
+		"       [--lists DIR] [--use-gen-list NAME]... [--list NAME=FILE]...\n"
+		"       [--csv FILE]\n"
+		"Generator options as for `callfence-bench gen` (--calls, --seed, ...).\n"
+		"The generator's lists go to --lists DIR (default: a temporary\n"
+		"directory); each --use-gen-list NAME (default: blacklist, dno,\n"
+		"roaming) replaces the rules' list NAME with the generated one.\n");
+}
+
+static int
+actor_slot(struct tally *t, enum gen_class cls, uint32_t actor)
+{
+	if (actor >= t->n_actors[cls]) {
+		uint32_t n = actor + 1024;
+		struct actor_state *a = realloc(t->actors[cls], n * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		memset(a + t->n_actors[cls], 0,
+		       (n - t->n_actors[cls]) * sizeof(*a));
+		for (uint32_t i = t->n_actors[cls]; i < n; i++)
+			a[i].first_block = UINT32_MAX;
+		t->actors[cls] = a;
+		t->n_actors[cls] = n;
+	}
+	return 0;
+}
+
+static int
+count(struct tally *t, const struct gen_label *l, const struct cf_verdict *v)
+{
+	enum gen_class c = l->cls;
+	int r = v->rule_index + 1;	/* 0 = default */
+
+	t->calls[c]++;
+	t->action[c][v->action]++;
+	if (v->action == CF_ACTION_BLOCK || v->action == CF_ACTION_SUSPECT ||
+	    v->action == CF_ACTION_HIDE) {
+		if (is_legit(c))
+			t->rule_legit[r]++;
+		else
+			t->rule_fraud[r]++;
+	}
+	if (is_actor_class(c)) {
+		struct actor_state *a;
+
+		if (actor_slot(t, c, l->actor) < 0)
+			return -ENOMEM;
+		a = &t->actors[c][l->actor];
+		if (v->action == CF_ACTION_BLOCK) {
+			if (a->first_block == UINT32_MAX)
+				a->first_block = a->calls;
+			a->blocked_after++;
+		}
+		a->calls++;
+	}
+	return 0;
+}
+
+static void
+report(FILE *out, const struct tally *t, const struct cf_ruleset *rs,
+       unsigned int n_rules, bool csv)
+{
+	uint64_t legit = 0, legit_flagged = 0, legit_blocked = 0;
+	uint64_t fraud_blocked = 0, blocked = 0;
+	int c;
+
+	if (csv)
+		fprintf(out, "class,calls,blocked,suspected,hidden,recall,"
+			"actors,detected,delay_mean,delay_max,blocked_after_detection\n");
+	else
+		fprintf(out, "%-14s %10s %9s %9s %7s %8s  %s\n", "class", "calls",
+			"blocked", "suspected", "hidden", "recall",
+			"actors: detected, calls before first block (mean/max), blocked after");
+	for (c = 0; c < GEN_CLASS__COUNT; c++) {
+		const uint64_t *a = t->action[c];
+		uint64_t flagged = a[CF_ACTION_BLOCK] + a[CF_ACTION_SUSPECT] +
+				   a[CF_ACTION_HIDE];
+		double recall = t->calls[c] ? (double)a[CF_ACTION_BLOCK] / (double)t->calls[c] : 0;
+		uint32_t detected = 0, actors = 0, delay_max = 0;
+		uint64_t delay_sum = 0, after = 0, after_blocked = 0;
+		uint32_t i;
+
+		blocked += a[CF_ACTION_BLOCK];
+		if (is_legit(c)) {
+			legit += t->calls[c];
+			legit_flagged += flagged;
+			legit_blocked += a[CF_ACTION_BLOCK];
+		} else {
+			fraud_blocked += a[CF_ACTION_BLOCK];
+		}
+		for (i = 0; i < t->n_actors[c]; i++) {
+			const struct actor_state *s = &t->actors[c][i];
+
+			if (s->calls == 0)
+				continue;
+			actors++;
+			if (s->first_block == UINT32_MAX)
+				continue;
+			detected++;
+			delay_sum += s->first_block;
+			if (s->first_block > delay_max)
+				delay_max = s->first_block;
+			after += s->calls - s->first_block;
+			after_blocked += s->blocked_after;
+		}
+		if (t->calls[c] == 0)
+			continue;
+		if (csv) {
+			fprintf(out, "%s,%llu,%llu,%llu,%llu,%.6f,%u,%u,%.2f,%u,%.6f\n",
+				gen_class_name(c), (unsigned long long)t->calls[c],
+				(unsigned long long)a[CF_ACTION_BLOCK],
+				(unsigned long long)a[CF_ACTION_SUSPECT],
+				(unsigned long long)a[CF_ACTION_HIDE],
+				is_legit(c) ? 0.0 : recall, actors, detected,
+				detected ? (double)delay_sum / detected : 0.0, delay_max,
+				after ? (double)after_blocked / (double)after : 0.0);
+			continue;
+		}
+		fprintf(out, "%-14s %10llu %9llu %9llu %7llu %7.2f%%",
+			gen_class_name(c), (unsigned long long)t->calls[c],
+			(unsigned long long)a[CF_ACTION_BLOCK],
+			(unsigned long long)a[CF_ACTION_SUSPECT],
+			(unsigned long long)a[CF_ACTION_HIDE],
+			is_legit(c) ? 0.0 : 100.0 * recall);
+		if (actors)
+			fprintf(out, "  %u/%u, %.1f/%u, %.2f%%", detected, actors,
+				detected ? (double)delay_sum / detected : 0.0,
+				delay_max,
+				after ? 100.0 * (double)after_blocked / (double)after : 0.0);
+		fprintf(out, "\n");
+	}
+	if (csv)
+		return;
+	fprintf(out, "\nprecision (blocked calls that were fraud): %.4f%%\n",
+		blocked ? 100.0 * (double)fraud_blocked / (double)blocked : 100.0);
+	fprintf(out, "false-positive rate (legitimate calls blocked): %.4f%% (%llu of %llu)\n",
+		legit ? 100.0 * (double)legit_blocked / (double)legit : 0.0,
+		(unsigned long long)legit_blocked, (unsigned long long)legit);
+	fprintf(out, "legitimate calls marked (suspected or hidden, still connected): %.4f%% (%llu)\n",
+		legit ? 100.0 * (double)(legit_flagged - legit_blocked) / (double)legit : 0.0,
+		(unsigned long long)(legit_flagged - legit_blocked));
+	fprintf(out, "\n%-24s %12s %12s\n", "rule", "fraud hits", "legit hits");
+	for (unsigned int r = 0; r <= n_rules; r++) {
+		if (!t->rule_fraud[r] && !t->rule_legit[r])
+			continue;
+		fprintf(out, "%-24s %12llu %12llu\n",
+			r ? cf_ruleset_rule_id(rs, r - 1) : "default",
+			(unsigned long long)t->rule_fraud[r],
+			(unsigned long long)t->rule_legit[r]);
+	}
+}
+
+int
+cmd_quality(int argc, char **argv)
+{
+	struct cf_list_override lists[MAX_LISTS];
+	static const char *const default_gen_lists[] = { "blacklist", "dno", "roaming" };
+	const char *gen_lists[MAX_LISTS];
+	char paths[MAX_LISTS][4096], tmpdir[] = "/tmp/callfence-quality-XXXXXX";
+	const char *rules = NULL, *lists_dir = NULL, *csv_path = NULL;
+	size_t n_lists = 0, n_gen = 0, k;
+	struct cf_ruleset_scratch *scratch = NULL;
+	struct cf_ruleset *rs = NULL;
+	struct tally t = { 0 };
+	struct gen_config cfg;
+	struct cf_diag diag;
+	struct gen *g = NULL;
+	unsigned int n_rules = 0;
+	uint64_t t0, t1, events = 0;
+	int i, rc = 2;
+
+	gen_config_default(&cfg);
+	cf_diag_init(&diag);
+	for (i = 1; i < argc; i++) {
+		int r = bench_parse_gen_option(&cfg, argc, argv, &i);
+
+		if (r < 0) {
+			fprintf(stderr, "callfence-bench quality: bad value for %s\n", argv[i]);
+			goto out;
+		}
+		if (r > 0)
+			continue;
+		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
+			rules = argv[++i];
+		} else if (strcmp(argv[i], "--lists") == 0 && i + 1 < argc) {
+			lists_dir = argv[++i];
+		} else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
+			csv_path = argv[++i];
+		} else if (strcmp(argv[i], "--use-gen-list") == 0 && i + 1 < argc &&
+			   n_gen < MAX_LISTS) {
+			gen_lists[n_gen++] = argv[++i];
+		} else if (strcmp(argv[i], "--list") == 0 && i + 1 < argc &&
+			   n_lists < MAX_LISTS) {
+			char *eq = strchr(argv[++i], '=');
+
+			if (!eq) {
+				fprintf(stderr, "callfence-bench quality: --list NAME=FILE\n");
+				goto out;
+			}
+			*eq = '\0';
+			lists[n_lists++] = (struct cf_list_override){ argv[i], eq + 1 };
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			rc = 0;
+			goto out;
+		} else {
+			fprintf(stderr, "callfence-bench quality: unknown option %s\n", argv[i]);
+			usage(stderr);
+			goto out;
+		}
+	}
+	if (!rules) {
+		usage(stderr);
+		goto out;
+	}
+	rc = 1;
+	g = gen_new(&cfg);
+	if (!g) {
+		fprintf(stderr, "callfence-bench quality: unusable generator configuration\n");
+		goto out;
+	}
+	if (!lists_dir) {
+		if (!mkdtemp(tmpdir)) {
+			fprintf(stderr, "callfence-bench quality: %s: %s\n", tmpdir, strerror(errno));
+			goto out;
+		}
+		lists_dir = tmpdir;
+	}
+	if ((i = gen_write_lists(g, lists_dir)) < 0) {
+		fprintf(stderr, "callfence-bench quality: %s: %s\n", lists_dir, strerror(-i));
+		goto out;
+	}
+	if (n_gen == 0)
+		for (; n_gen < sizeof(default_gen_lists) / sizeof(default_gen_lists[0]); n_gen++)
+			gen_lists[n_gen] = default_gen_lists[n_gen];
+	for (k = 0; k < n_gen && n_lists < MAX_LISTS; k++) {
+		snprintf(paths[k], sizeof(paths[k]), "%s/%s.txt", lists_dir, gen_lists[k]);
+		lists[n_lists++] = (struct cf_list_override){ gen_lists[k], paths[k] };
+	}
+	if (cf_rules_open(rules, &(struct cf_rules_opts){ lists, n_lists }, &rs,
+			  &diag) < 0) {
+		cf_diag_print(&diag, stderr);
+		goto out;
+	}
+	scratch = cf_ruleset_scratch_alloc(rs);
+	n_rules = cf_ruleset_rule_count(rs);
+	t.rule_fraud = calloc(n_rules + 1, sizeof(uint64_t));
+	t.rule_legit = calloc(n_rules + 1, sizeof(uint64_t));
+	if (!scratch || !t.rule_fraud || !t.rule_legit) {
+		fprintf(stderr, "callfence-bench quality: out of memory\n");
+		goto out;
+	}
+
+	bench_print_machine(stderr);
+	t0 = bench_now_ns();
+	for (;;) {
+		struct cf_verdict v;
+		struct gen_label l;
+		struct cf_call call;
+
+		if (!gen_next(g, &call, &l))
+			break;
+		events++;
+		if (call.event != CF_EVENT_SETUP)
+			continue;
+		cf_ruleset_judge(rs, scratch, &call, &v);
+		if (count(&t, &l, &v) < 0) {
+			fprintf(stderr, "callfence-bench quality: out of memory\n");
+			goto out;
+		}
+	}
+	t1 = bench_now_ns();
+	fprintf(stderr, "%llu events (%llu calls) generated and judged in %.1f s "
+		"(seed %llu, rules %s)\n", (unsigned long long)events,
+		(unsigned long long)cfg.calls, (double)(t1 - t0) / 1e9,
+		(unsigned long long)cfg.seed, rules);
+	report(stdout, &t, rs, n_rules, false);
+	if (csv_path) {
+		FILE *f = fopen(csv_path, "w");
+
+		if (!f) {
+			fprintf(stderr, "callfence-bench quality: %s: %s\n", csv_path, strerror(errno));
+			goto out;
+		}
+		report(f, &t, rs, n_rules, true);
+		if (fclose(f) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (lists_dir == tmpdir) {
+		gen_remove_lists(tmpdir);
+		rmdir(tmpdir);
+	}
+	for (i = 0; i < GEN_CLASS__COUNT; i++)
+		free(t.actors[i]);
+	free(t.rule_fraud);
+	free(t.rule_legit);
+	cf_ruleset_scratch_free(scratch);
+	cf_ruleset_free(rs);
+	cf_diag_free(&diag);
+	gen_free(g);
+	return rc;
+}
