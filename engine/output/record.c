@@ -152,9 +152,11 @@ fields(const struct cf_call *call, const struct cf_record_meta *meta,
 	return n;
 }
 
-int
-cf_record_json(char *buf, size_t size, const struct cf_call *call,
-	       const struct cf_record_meta *meta)
+enum format { JSON, CSV };
+
+static int
+format_record(enum format fmt, char *buf, size_t size,
+	      const struct cf_call *call, const struct cf_record_meta *meta)
 {
 	struct out o = { buf, size, 0 };
 	char ref[CF_CALL_ID_MAX + 32], frame[16];
@@ -162,10 +164,15 @@ cf_record_json(char *buf, size_t size, const struct cf_call *call,
 	unsigned int n = fields(call, meta, ref, sizeof(ref), frame,
 				sizeof(frame), f), i;
 
-	put_char(&o, '{');
+	if (fmt == JSON)
+		put_char(&o, '{');
 	for (i = 0; i < n; i++) {
 		if (i)
 			put_char(&o, ',');
+		if (fmt == CSV) {
+			put_csv_field(&o, f[i].value);
+			continue;
+		}
 		put_json_string(&o, f[i].name);
 		put_char(&o, ':');
 		if (i == 0)	/* frame is a number */
@@ -173,26 +180,23 @@ cf_record_json(char *buf, size_t size, const struct cf_call *call,
 		else
 			put_json_string(&o, f[i].value);
 	}
-	put_char(&o, '}');
+	if (fmt == JSON)
+		put_char(&o, '}');
 	return finish(&o);
+}
+
+int
+cf_record_json(char *buf, size_t size, const struct cf_call *call,
+	       const struct cf_record_meta *meta)
+{
+	return format_record(JSON, buf, size, call, meta);
 }
 
 int
 cf_record_csv(char *buf, size_t size, const struct cf_call *call,
 	      const struct cf_record_meta *meta)
 {
-	struct out o = { buf, size, 0 };
-	char ref[CF_CALL_ID_MAX + 32], frame[16];
-	struct field f[16];
-	unsigned int n = fields(call, meta, ref, sizeof(ref), frame,
-				sizeof(frame), f), i;
-
-	for (i = 0; i < n; i++) {
-		if (i)
-			put_char(&o, ',');
-		put_csv_field(&o, f[i].value);
-	}
-	return finish(&o);
+	return format_record(CSV, buf, size, call, meta);
 }
 
 const char *
