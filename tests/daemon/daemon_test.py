@@ -311,10 +311,167 @@ def test_sipp(tmp):
               for r in recs), 'verdict log: ingress and IPv6 source')
 
 
+RULES_B = """plan {
+	country-code 86
+}
+list blacklist "%s"
+rule blocked-b {
+	priority 10
+	when caller in blacklist
+	action block reply 608
+	reason "ruleset B"
+}
+default allow
+"""
+
+
+def test_reload(tmp):
+    la = numbers('170', 20, 11)
+    lb = numbers('171', 20, 12)
+    clean = numbers('139', 20, 13)
+    for name, nums in (('a.txt', la), ('b.txt', lb)):
+        with open(os.path.join(tmp, name), 'w') as f:
+            f.write('\n'.join(nums) + '\n')
+    text = {'A': RULES % 'a.txt', 'B': RULES_B % 'b.txt',
+            'broken': RULES % 'a.txt' + 'rule oops { priority }\n'}
+    expect = {  # code per ruleset for a caller of each group
+        'A': {'la': 603, 'lb': 302, 'clean': 302},
+        'B': {'la': 302, 'lb': 608, 'clean': 302},
+    }
+    group = {}
+    for g, nums in (('la', la), ('lb', lb), ('clean', clean)):
+        for n in nums:
+            group[n] = g
+    callers = la + lb + clean
+    rules = os.path.join(tmp, 'current.rules')
+
+    def install(which):
+        tmpname = rules + '.new'
+        with open(tmpname, 'w') as f:
+            f.write(text[which])
+        os.rename(tmpname, rules)
+
+    install('A')
+    d = Daemon(tmp, rules, workers=2)
+    gen_rules = {1: 'A'}
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('127.0.0.1', 0))
+    s.setblocking(False)
+    port = s.getsockname()[1]
+    sent = {}
+    answers = {}
+
+    def pump(seconds):
+        end = time.time() + seconds
+        while time.time() < end:
+            for _ in range(16):
+                i = len(sent)
+                caller = callers[i % len(callers)]
+                cid = 'rl%d' % i
+                sent[cid] = caller
+                s.sendto(invite(caller, '+8613812345678', cid, cid, port),
+                         ('127.0.0.1', d.port))
+            collect(0.002)
+
+    def collect(wait):
+        end = time.time() + wait
+        while True:
+            try:
+                b = s.recv(65536)
+            except BlockingIOError:
+                if time.time() >= end:
+                    return
+                time.sleep(0.0005)
+                continue
+            m = re.search(rb'\r\nCall-ID: (\S+)\r\n', b)
+            answers[m.group(1).decode()] = int(b[8:11])
+
+    refused = 0
+    gen = 1
+    for k in range(20):
+        which = 'broken' if k % 3 == 2 else ('B' if gen % 2 else 'A')
+        install(which)
+        pump(0.05)
+        reply = d.command('reload')
+        if which == 'broken':
+            if not reply.startswith('error: ') or 'current.rules' not in reply:
+                fail('broken reload %d not refused with a reason: %r'
+                     % (k, reply))
+            refused += 1
+        else:
+            if not reply.startswith('ok generation %d:' % (gen + 1)):
+                fail('reload %d: %r' % (k, reply))
+            gen += 1
+            gen_rules[gen] = which
+        pump(0.05)
+    deadline = time.time() + 3
+    while len(answers) < len(sent) and time.time() < deadline:
+        collect(0.1)
+    check(refused == 6 and gen == 15, '20 reloads under load: 14 in force, '
+          '6 broken ones refused with a reason')
+    check(len(answers) == len(sent),
+          'every INVITE answered (%d of %d)' % (len(answers), len(sent)))
+    ok_codes = {'la': {603, 302}, 'lb': {608, 302}, 'clean': {302}}
+    bad = [c for c, code in answers.items()
+           if code not in ok_codes[group[sent[c]]]]
+    check(not bad, 'every answer is one ruleset A or B would give')
+    time.sleep(0.3)
+    d.stop()
+    judged = 0
+    for line in open(d.vlog):
+        rec = __import__('json').loads(line)
+        cid = rec['call_ref']
+        which = gen_rules[rec['generation']]
+        g = group['+' + rec['caller']]
+        if expect[which][g] != answers.get(cid):
+            fail('call %s answered %s, but generation %d (%s) says %d'
+                 % (cid, answers.get(cid), rec['generation'], which,
+                    expect[which][g]))
+        judged += 1
+    check(judged == len(sent), 'each answer is the one of the ruleset in '
+          'force when it was judged (%d calls, by the verdict log)' % judged)
+
+
+def test_promtool(tmp):
+    with open(os.path.join(tmp, 'blacklist.txt'), 'w') as f:
+        f.write('+8617012345678\n')
+    rules = os.path.join(tmp, 'test.rules')
+    with open(rules, 'w') as f:
+        f.write(RULES % 'blacklist.txt')
+    d = Daemon(tmp, rules, workers=2)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    for i, caller in enumerate(['+8617012345678', '+8613912345678']):
+        s.sendto(invite(caller, '+8613812345678', 'p%d' % i, 'p%d' % i,
+                        5060), ('127.0.0.1', d.port))
+        s.recv(4096)
+    text = d.metrics()
+    r = subprocess.run(['promtool', 'check', 'metrics'], input=text.encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=30)
+    check(r.returncode == 0, 'promtool check metrics: %s'
+          % (r.stdout.decode().strip() or 'clean'))
+    families = ('callfence_calls_total', 'callfence_rule_hits_total',
+                'callfence_decode_errors_total', 'callfence_ring_drops_total',
+                'callfence_log_drops_total',
+                'callfence_overload_actions_total',
+                'callfence_acl_rejects_total', 'callfence_ruleset_generation',
+                'callfence_ruleset_load_seconds',
+                'callfence_sip_packets_total',
+                'callfence_verdict_latency_seconds')
+    missing = [f for f in families if '# TYPE %s ' % f not in text]
+    check(not missing, '/metrics has every family the issue asks for %s'
+          % (missing or ''))
+    check('callfence_calls_total{proto="sip",verdict="block"} 1'
+          in d.command('metrics'), 'the control socket serves them too')
+    d.stop()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='cfd-test-')
     try:
-        {'sipp': test_sipp}[TEST](tmp)
+        {'sipp': test_sipp, 'reload': test_reload,
+         'promtool': test_promtool}[TEST](tmp)
     finally:
         kill_running()
         shutil.rmtree(tmp, ignore_errors=True)
