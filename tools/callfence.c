@@ -15,6 +15,7 @@ static const struct {
 	{ "compile", cmd_compile, "compile rules and lists into one ruleset file" },
 	{ "query", cmd_query, "judge one call: verdict, rule, what matched" },
 	{ "replay", cmd_replay, "decode (and judge) the call set-ups in captures" },
+	{ "reload", cmd_reload, "make a running callfenced reload its rules" },
 };
 
 static void

@@ -57,5 +57,6 @@ int cmd_check(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
 
 #endif

@@ -1,0 +1,481 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Integration tests of callfenced against real peers, on 127.0.0.1 only.
+
+    daemon_test.py CALLFENCED CALLFENCE SRCDIR TEST
+
+TEST is one of:
+  sipp      SIPp (Debian sip-tester) sends INVITEs whose callers are partly
+            blacklisted: exactly the expected 302 and 603 answers, ACKs
+            absorbed, a retransmission answered identically (same To tag),
+            OPTIONS answered 200; malformed datagrams and a source outside
+            the peer networks get no answer and are counted; SIGTERM stops.
+  reload    a sender keeps INVITEs flowing while the ruleset is reloaded 20
+            times (every third reload broken on purpose): every INVITE is
+            answered, each answer matches ruleset A or ruleset B, never a
+            mix; broken reloads are refused with a reason and counted.
+  promtool  /metrics passes `promtool check metrics`.
+  overload  2 workers, tiny rings, fail-closed: a flood gets 302/603 or
+            503, every call is answered and the 503s are counted.
+Every test is bounded in time; ports are picked free.
+"""
+
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+CALLFENCED, CALLFENCE, SRCDIR, TEST = sys.argv[1:5]
+HERE = os.path.join(SRCDIR, 'tests', 'daemon')
+RUNNING = []
+
+
+def kill_running():
+    # A failed check must not leave a daemon holding meson's pipes.
+    for p in RUNNING:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def free_port(kind=socket.SOCK_DGRAM):
+    # Free for both UDP and TCP so one number serves either use.
+    while True:
+        s = socket.socket(socket.AF_INET, kind)
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+        s.close()
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(('127.0.0.1', port))
+            t.close()
+            return port
+        except OSError:
+            t.close()
+
+
+def fail(msg):
+    print('FAIL: ' + msg)
+    kill_running()
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    print('ok: ' + msg)
+
+
+RULES = """plan {
+	country-code 86
+}
+list blacklist "%s"
+rule blacklisted {
+	priority 10
+	when caller in blacklist
+	action block
+	reason "caller is on the blacklist"
+}
+default allow
+"""
+
+
+class Daemon:
+    def __init__(self, tmp, rules, extra=(), workers=1):
+        self.tmp = tmp
+        self.port = free_port()
+        self.mport = free_port()
+        self.control = os.path.join(tmp, 'control.sock')
+        self.vlog = os.path.join(tmp, 'verdicts.jsonl')
+        self.stderr = open(os.path.join(tmp, 'callfenced.err'), 'w+')
+        args = [CALLFENCED, '--rules', rules,
+                '--sip-listen', '127.0.0.1:%d' % self.port,
+                '--sip-listen', '[::1]:%d' % self.port,
+                '--metrics', '127.0.0.1:%d' % self.mport,
+                '--control', self.control,
+                '--verdict-log', self.vlog,
+                '--workers', str(workers),
+                '--peer', '127.0.0.1/32=national',
+                '--peer', '::1/128=international',
+                '--foreground'] + list(extra)
+        self.p = subprocess.Popen(args, stderr=self.stderr,
+                                  stdout=subprocess.DEVNULL)
+        RUNNING.append(self.p)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.p.poll() is not None:
+                fail('callfenced exited: ' + self.log())
+            if 'ready' in self.log():
+                return
+            time.sleep(0.05)
+        fail('callfenced not ready')
+
+    def log(self):
+        self.stderr.flush()
+        with open(self.stderr.name) as f:
+            return f.read()
+
+    def metrics(self):
+        url = 'http://127.0.0.1:%d/metrics' % self.mport
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.read().decode()
+
+    def metric(self, name, **labels):
+        text = self.metrics()
+        want = ','.join('%s="%s"' % kv for kv in labels.items())
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith('#'):
+                continue
+            m = re.match(r'([a-z_]+)(\{[^}]*\})? (\S+)$', line)
+            if not m or m.group(1) != name:
+                continue
+            if want and want not in (m.group(2) or ''):
+                continue
+            total += float(m.group(3))
+        return total
+
+    def command(self, cmd):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(self.control)
+        s.sendall(cmd.encode() + b'\n')
+        out = b''
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+        s.close()
+        return out.decode()
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            fail('callfenced did not stop on SIGTERM')
+        check(rc == 0, 'callfenced stops cleanly on SIGTERM (rc %d)' % rc)
+
+
+def invite(caller, callee, cid, branch, port):
+    return ('INVITE sip:%s@127.0.0.1 SIP/2.0\r\n'
+            'Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s\r\n'
+            'From: <sip:%s@127.0.0.1;user=phone>;tag=t%s\r\n'
+            'To: <sip:%s@127.0.0.1>\r\n'
+            'Call-ID: %s\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n'
+            'Content-Length: 0\r\n\r\n' % (callee, port, branch, caller, cid,
+                                            callee, cid, )).encode()
+
+
+def numbers(prefix, n, seed):
+    rng = random.Random(seed)
+    return ['+86%s%08d' % (prefix, rng.randrange(10 ** 8)) for _ in range(n)]
+
+
+def test_sipp(tmp):
+    blacklist = numbers('170', 30, 1)
+    clean = numbers('139', 50, 2)
+    with open(os.path.join(tmp, 'blacklist.txt'), 'w') as f:
+        f.write('\n'.join(blacklist) + '\n')
+    rules = os.path.join(tmp, 'test.rules')
+    with open(rules, 'w') as f:
+        f.write(RULES % 'blacklist.txt')
+    callers = blacklist[:12] + clean[:28]
+    random.Random(3).shuffle(callers)
+    with open(os.path.join(tmp, 'callers.csv'), 'w') as f:
+        f.write('SEQUENTIAL\n')
+        for c in callers:
+            f.write('%s;+8613812345678;\n' % c)
+    n = len(callers)
+    d = Daemon(tmp, rules, workers=2)
+
+    log = os.path.join(tmp, 'sipp.log')
+    sipp = ['sipp', '127.0.0.1:%d' % d.port, '-i', '127.0.0.1',
+            '-p', str(free_port()), '-m', str(n), '-r', '200', '-l', '50',
+            '-nostdin', '-timeout', '30s', '-recv_timeout', '5000',
+            '-trace_logs', '-log_file', log, '-trace_err',
+            '-error_file', os.path.join(tmp, 'sipp.err')]
+    r = subprocess.run(sipp + ['-sf', os.path.join(HERE, 'uac.xml'),
+                               '-inf', os.path.join(tmp, 'callers.csv')],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=60)
+    check(r.returncode == 0, 'SIPp UAC: %d calls, all successful (rc %d %s)'
+          % (n, r.returncode, r.stderr.decode()[-300:]))
+    lines = open(log).read().splitlines()
+    first = {}
+    retrans = {}
+    for line in lines:
+        w = line.split()
+        if w and w[0] in ('R302', 'R603'):
+            first[w[1]] = (w[0][1:], w[2], w[3])
+            if w[0] == 'R302' and not (
+                    len(w) > 4 and w[4].startswith('sip:+8613812345678@')):
+                fail('call %s: 302 Contact is not the Request-URI' % w[1])
+        elif w and w[0] in ('T302', 'T603'):
+            retrans[w[1]] = (w[0][1:], w[2])
+    want603 = sum(1 for c in callers if c in blacklist)
+    got603 = sum(1 for v in first.values() if v[0] == '603')
+    got302 = sum(1 for v in first.values() if v[0] == '302')
+    check(len(first) == n, 'every INVITE answered (%d)' % len(first))
+    check(got603 == want603 == 12, '603 for exactly the %d blacklisted '
+          'callers' % want603)
+    check(got302 == n - want603, '302 for the %d others' % (n - want603))
+    check(all(('+' + v[1].lstrip('+')) in blacklist
+              for v in first.values() if v[0] == '603'),
+          'each 603 went to a blacklisted caller')
+    check(got302 > 0, 'each 302 carries the Request-URI as Contact')
+    check(all(retrans.get(k) == (v[0], v[2]) for k, v in first.items()),
+          'each retransmission got the same code and the same To tag')
+
+    # OPTIONS keep-alives.
+    r = subprocess.run(['sipp', '127.0.0.1:%d' % d.port, '-i', '127.0.0.1',
+                        '-p', str(free_port()), '-m', '5', '-r', '50',
+                        '-nostdin', '-timeout', '20s',
+                        '-recv_timeout', '5000', '-sf',
+                        os.path.join(HERE, 'options.xml')],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=40)
+    check(r.returncode == 0, 'SIPp OPTIONS: 5 answered 200 with Allow')
+
+    # Malformed datagrams and a stranger: no answer, counted.
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('127.0.0.1', 0))
+    s.settimeout(0.3)
+    junk = [b'garbage', b'INVITE sip:x SIP/2.0\r\nVia: x\r\n',
+            b'\x00\x01\x02',
+            b'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKr\r\n'
+            b'From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n'
+            b'Call-ID: r\r\nCSeq: 1 INVITE\r\n\r\n']
+    for j in junk:
+        s.sendto(j, ('127.0.0.1', d.port))
+    stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    stranger.bind(('127.0.0.2', 0))
+    stranger.settimeout(0.3)
+    for i in range(3):
+        stranger.sendto(invite(clean[i], '+8613812345678', 'x%d' % i,
+                               'x%d' % i, 5060), ('127.0.0.1', d.port))
+    answered = 0
+    for sock in (s, stranger):
+        try:
+            sock.recv(4096)
+            answered += 1
+        except socket.timeout:
+            pass
+    check(answered == 0, 'no answer to malformed datagrams or strangers')
+    # IPv6 peer, classified international; another method gets 405.
+    s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s6.settimeout(2)
+    s6.sendto(invite(blacklist[0], '+8613812345678', 'v6', 'v6', 5060),
+              ('::1', d.port))
+    check(s6.recv(4096).startswith(b'SIP/2.0 603 Decline\r\n'),
+          'IPv6: INVITE from a blacklisted caller gets 603')
+    s6.sendto(invite(clean[0], '+8613812345678', 'm', 'm', 5060)
+              .replace(b'INVITE', b'MESSAGE'), ('::1', d.port))
+    check(s6.recv(4096).startswith(b'SIP/2.0 405 Method Not Allowed\r\n'),
+          'IPv6: MESSAGE gets 405')
+
+    time.sleep(0.2)
+    check(d.metric('callfence_acl_rejects_total') == 3,
+          'ACL rejects counted (3)')
+    check(d.metric('callfence_decode_errors_total') == 3,
+          'decode errors counted (3; the stray response apart)')
+    check(d.metric('callfence_sip_messages_total',
+                   kind='response_ignored') == 1, 'stray response counted')
+    check(d.metric('callfence_sip_messages_total', kind='ack_absorbed') == n,
+          'ACKs absorbed (%d)' % n)
+    check(d.metric('callfence_sip_messages_total',
+                   kind='invite_retransmission') == n,
+          'retransmissions answered from the cache (%d)' % n)
+    check(d.metric('callfence_sip_messages_total', kind='options') == 5,
+          'OPTIONS counted (5)')
+    check(d.metric('callfence_calls_total', verdict='block') == 13,
+          'calls_total{verdict=block} = 13')
+    check(d.metric('callfence_calls_total', verdict='allow') == n - 12,
+          'calls_total{verdict=allow} = %d' % (n - 12))
+    check(d.metric('callfence_rule_hits_total', rule='blacklisted') == 13,
+          'rule hits counted')
+    d.stop()
+    recs = open(d.vlog).read().splitlines()
+    check(len(recs) == n + 1, 'verdict log: one line per judged call (%d)'
+          % len(recs))
+    check(any('"ingress":"international","source":"[::1]:' in r
+              for r in recs), 'verdict log: ingress and IPv6 source')
+
+
+RULES_B = """plan {
+	country-code 86
+}
+list blacklist "%s"
+rule blocked-b {
+	priority 10
+	when caller in blacklist
+	action block reply 608
+	reason "ruleset B"
+}
+default allow
+"""
+
+
+def test_reload(tmp):
+    la = numbers('170', 20, 11)
+    lb = numbers('171', 20, 12)
+    clean = numbers('139', 20, 13)
+    for name, nums in (('a.txt', la), ('b.txt', lb)):
+        with open(os.path.join(tmp, name), 'w') as f:
+            f.write('\n'.join(nums) + '\n')
+    text = {'A': RULES % 'a.txt', 'B': RULES_B % 'b.txt',
+            'broken': RULES % 'a.txt' + 'rule oops { priority }\n'}
+    expect = {  # code per ruleset for a caller of each group
+        'A': {'la': 603, 'lb': 302, 'clean': 302},
+        'B': {'la': 302, 'lb': 608, 'clean': 302},
+    }
+    group = {}
+    for g, nums in (('la', la), ('lb', lb), ('clean', clean)):
+        for n in nums:
+            group[n] = g
+    callers = la + lb + clean
+    rules = os.path.join(tmp, 'current.rules')
+
+    def install(which):
+        tmpname = rules + '.new'
+        with open(tmpname, 'w') as f:
+            f.write(text[which])
+        os.rename(tmpname, rules)
+
+    install('A')
+    d = Daemon(tmp, rules, workers=2)
+    gen_rules = {1: 'A'}
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('127.0.0.1', 0))
+    s.setblocking(False)
+    port = s.getsockname()[1]
+    sent = {}
+    answers = {}
+
+    def pump(seconds):
+        end = time.time() + seconds
+        while time.time() < end:
+            for _ in range(16):
+                i = len(sent)
+                caller = callers[i % len(callers)]
+                cid = 'rl%d' % i
+                sent[cid] = caller
+                s.sendto(invite(caller, '+8613812345678', cid, cid, port),
+                         ('127.0.0.1', d.port))
+            collect(0.002)
+
+    def collect(wait):
+        end = time.time() + wait
+        while True:
+            try:
+                b = s.recv(65536)
+            except BlockingIOError:
+                if time.time() >= end:
+                    return
+                time.sleep(0.0005)
+                continue
+            m = re.search(rb'\r\nCall-ID: (\S+)\r\n', b)
+            answers[m.group(1).decode()] = int(b[8:11])
+
+    refused = 0
+    gen = 1
+    for k in range(20):
+        which = 'broken' if k % 3 == 2 else ('B' if gen % 2 else 'A')
+        install(which)
+        pump(0.05)
+        reply = d.command('reload')
+        if which == 'broken':
+            if not reply.startswith('error: ') or 'current.rules' not in reply:
+                fail('broken reload %d not refused with a reason: %r'
+                     % (k, reply))
+            refused += 1
+        else:
+            if not reply.startswith('ok generation %d:' % (gen + 1)):
+                fail('reload %d: %r' % (k, reply))
+            gen += 1
+            gen_rules[gen] = which
+        pump(0.05)
+    deadline = time.time() + 3
+    while len(answers) < len(sent) and time.time() < deadline:
+        collect(0.1)
+    check(refused == 6 and gen == 15, '20 reloads under load: 14 in force, '
+          '6 broken ones refused with a reason')
+    check(len(answers) == len(sent),
+          'every INVITE answered (%d of %d)' % (len(answers), len(sent)))
+    ok_codes = {'la': {603, 302}, 'lb': {608, 302}, 'clean': {302}}
+    bad = [c for c, code in answers.items()
+           if code not in ok_codes[group[sent[c]]]]
+    check(not bad, 'every answer is one ruleset A or B would give')
+    time.sleep(0.3)
+    d.stop()
+    judged = 0
+    for line in open(d.vlog):
+        rec = __import__('json').loads(line)
+        cid = rec['call_ref']
+        which = gen_rules[rec['generation']]
+        g = group['+' + rec['caller']]
+        if expect[which][g] != answers.get(cid):
+            fail('call %s answered %s, but generation %d (%s) says %d'
+                 % (cid, answers.get(cid), rec['generation'], which,
+                    expect[which][g]))
+        judged += 1
+    check(judged == len(sent), 'each answer is the one of the ruleset in '
+          'force when it was judged (%d calls, by the verdict log)' % judged)
+
+
+def test_promtool(tmp):
+    with open(os.path.join(tmp, 'blacklist.txt'), 'w') as f:
+        f.write('+8617012345678\n')
+    rules = os.path.join(tmp, 'test.rules')
+    with open(rules, 'w') as f:
+        f.write(RULES % 'blacklist.txt')
+    d = Daemon(tmp, rules, workers=2)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    for i, caller in enumerate(['+8617012345678', '+8613912345678']):
+        s.sendto(invite(caller, '+8613812345678', 'p%d' % i, 'p%d' % i,
+                        5060), ('127.0.0.1', d.port))
+        s.recv(4096)
+    text = d.metrics()
+    r = subprocess.run(['promtool', 'check', 'metrics'], input=text.encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=30)
+    check(r.returncode == 0, 'promtool check metrics: %s'
+          % (r.stdout.decode().strip() or 'clean'))
+    families = ('callfence_calls_total', 'callfence_rule_hits_total',
+                'callfence_decode_errors_total', 'callfence_ring_drops_total',
+                'callfence_log_drops_total',
+                'callfence_overload_actions_total',
+                'callfence_acl_rejects_total', 'callfence_ruleset_generation',
+                'callfence_ruleset_load_seconds',
+                'callfence_sip_packets_total',
+                'callfence_verdict_latency_seconds')
+    missing = [f for f in families if '# TYPE %s ' % f not in text]
+    check(not missing, '/metrics has every family the issue asks for %s'
+          % (missing or ''))
+    check('callfence_calls_total{proto="sip",verdict="block"} 1'
+          in d.command('metrics'), 'the control socket serves them too')
+    d.stop()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix='cfd-test-')
+    try:
+        {'sipp': test_sipp, 'reload': test_reload,
+         'promtool': test_promtool}[TEST](tmp)
+    finally:
+        kill_running()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()

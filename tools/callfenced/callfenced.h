@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * callfenced: the per-core SIP screening server.  Internal interfaces of
+ * its modules (config, worker, steering, rules/reload, control, verdict
+ * log, metrics endpoint, tap).
+ *
+ * Threads:
+ *  - the control thread (main): configuration, signals, the control
+ *    socket, rules loading and RCU publication, shutdown;
+ *  - one worker per core: its sockets, receive/decode/steer/judge/reply;
+ *  - the logger: verdict log records from the workers' rings to a file;
+ *  - libmicrohttpd's thread: /metrics, reading counters only.
+ */
+#ifndef CALLFENCED_H
+#define CALLFENCED_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* The short rcu_* names of the QSBR flavour (liburcu 0.13 API map). */
+#include <urcu-qsbr.h>
+
+#include <callfence/call.h>
+#include <callfence/ingress.h>
+#include <callfence/metrics.h>
+#include <callfence/ring.h>
+#include <callfence/ruleset.h>
+
+#define CFD_WORKERS_MAX		64
+#define CFD_LISTEN_MAX		8
+#define CFD_LISTS_MAX		64
+#define CFD_BATCH		32	/* datagrams per recvmmsg/sendmmsg */
+#define CFD_RX_SIZE		8192	/* bytes per received datagram */
+#define CFD_TX_SIZE		4096	/* bytes per reply */
+#define CFD_TX_MAX		128	/* replies queued per socket per pass */
+#define CFD_JOB_TEXT		2560	/* echo block + Request-URI */
+#define CFD_RULE_NAME		48	/* bytes kept of a rule id */
+#define CFD_RULE_SLOTS		512	/* distinct rule ids with counters */
+
+enum cfd_overload {
+	CFD_OVERLOAD_FAIL_OPEN = 0,	/* answer 302: the call goes on */
+	CFD_OVERLOAD_FAIL_CLOSED,	/* answer 503 */
+	CFD_OVERLOAD_DROP,		/* no answer: the SBC times out */
+	CFD_OVERLOAD__COUNT,
+};
+
+extern const char *const cfd_overload_names[CFD_OVERLOAD__COUNT];
+
+union cfd_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+/* ---- config.c ------------------------------------------------------------ */
+
+struct cfd_config {
+	char *rules;
+	struct cf_list_override lists[CFD_LISTS_MAX];
+	unsigned int n_lists;
+	union cfd_addr listen[CFD_LISTEN_MAX];
+	unsigned int n_listen;
+	unsigned int workers;
+	int cpus[CFD_WORKERS_MAX];	/* pinning; -1 = not given */
+	unsigned int n_cpus;
+	char *metrics;			/* ADDR:PORT, or NULL */
+	union cfd_addr metrics_addr;
+	char *peers[CF_INGRESS_MAP_MAX];
+	unsigned int n_peers;
+	char *point_codes[CF_INGRESS_MAP_MAX];
+	unsigned int n_point_codes;
+	char *verdict_log;
+	char *control;			/* UNIX socket path, or NULL */
+	char *tap;			/* capture file or interface */
+	enum cfd_overload overload;
+	uint32_t ring_size;		/* hand-over ring elements */
+	uint32_t log_ring_size;
+	uint32_t cache_size;		/* retransmission cache entries */
+	bool foreground;
+};
+
+/* Read the config file named by -c (if any), then apply the command line
+ * over it.  Returns 0, 1 when it printed help, or -1 after printing why.
+ * Control thread, before anything starts. */
+int cfd_config_load(struct cfd_config *cfg, int argc, char **argv);
+void cfd_config_free(struct cfd_config *cfg);
+/* "ADDR:PORT" or "[V6]:PORT" into @a.  0 or -1. */
+int cfd_parse_addr(const char *s, union cfd_addr *a);
+/* "ADDR:PORT" of @a into @buf. */
+void cfd_format_addr(const union cfd_addr *a, char *buf, size_t size);
+
+/* ---- rules.c: the published snapshot ------------------------------------- */
+
+/* One ruleset as workers see it: immutable once published. */
+struct cfd_rules {
+	struct cf_ruleset *rs;
+	uint64_t generation;
+	/* One scratch per worker, made for this ruleset, so publishing a
+	 * ruleset never resizes a scratch a worker is using. */
+	struct cf_ruleset_scratch **scratch;
+	unsigned int n_scratch;
+	/* Rule index -> slot of the rule-hit counters; [n_rules] is the
+	 * default. */
+	uint16_t *rule_slot;
+	unsigned int n_rules;
+};
+
+/* ---- The daemon ----------------------------------------------------------- */
+
+struct cf_worker;
+struct cfd_vlog;
+struct cfd_http;
+
+/* Counter slots workers use, computed once at start. */
+struct cfd_slots {
+	int packets_id;			/* labelled by worker */
+	uint32_t calls[CF_PROTO__COUNT][CF_ACTION__COUNT];
+	uint32_t decode_err[64];	/* by enum cf_sip_err */
+	uint32_t msgs[16];		/* by enum cfd_msg_kind */
+	uint32_t acl_rejects;
+	uint32_t ring_drops;
+	uint32_t overload[CFD_OVERLOAD__COUNT];
+	uint32_t handovers;
+	uint32_t log_drops;
+	uint32_t log_records;
+	uint32_t tx_errors;
+	uint32_t reloads[2];		/* ok, failed */
+	int latency_id;
+	int generation_id, load_seconds_id, rules_id;
+};
+
+/* What happened to a SIP message, for the messages counter. */
+enum cfd_msg_kind {
+	CFD_MSG_INVITE = 0,		/* judged */
+	CFD_MSG_RETRANSMISSION,		/* answered from the cache */
+	CFD_MSG_OPTIONS,
+	CFD_MSG_ACK,			/* absorbed */
+	CFD_MSG_CANCEL,
+	CFD_MSG_NOT_ALLOWED,		/* answered 405 */
+	CFD_MSG_RESPONSE,		/* a response: ignored */
+	CFD_MSG_BAD_INVITE,		/* parsed, but a URI did not */
+	CFD_MSG_OVERSIZE,		/* datagram over CFD_RX_SIZE */
+	CFD_MSG__COUNT,
+};
+
+struct cfd {
+	struct cfd_config cfg;
+	struct cf_ingress_map ingress;	/* read-only once workers run */
+	bool acl;			/* peers configured: refuse others */
+
+	/* Written by the control thread with rcu_assign_pointer(); read by
+	 * workers with rcu_dereference() between quiescent states. */
+	struct cfd_rules *rules;
+
+	struct cf_metrics *metrics;	/* blocks: workers, logger, control */
+	struct cfd_slots slots;
+	unsigned int logger_block, control_block;
+
+	/* Rule ids with hit counters: appended by the control thread,
+	 * n_rule_names published with a release store; read by the
+	 * metrics thread. */
+	char rule_names[CFD_RULE_SLOTS][CFD_RULE_NAME];
+	unsigned int n_rule_names;
+
+	struct cf_worker *workers[CFD_WORKERS_MAX];
+	unsigned int n_workers;
+	int stop;			/* set by control; read by all */
+	int draining;			/* workers that stopped producing */
+
+	struct cfd_vlog *vlog;
+	struct cfd_http *http;
+};
+
+/* ---- rules.c --------------------------------------------------------------- */
+
+/*
+ * Load the configured rules (compiled or source) and publish them.  On
+ * failure the old ruleset stays and @why (@size bytes) says why.
+ * Control thread only (it may block in synchronize_rcu()).
+ */
+int cfd_rules_reload(struct cfd *d, char *why, size_t size);
+/* Free the published ruleset at exit, after the workers are gone. */
+void cfd_rules_shutdown(struct cfd *d);
+
+/* ---- worker.c -------------------------------------------------------------- */
+
+/* Create worker @id with its sockets and buffers.  Control thread. */
+struct cf_worker *cfd_worker_new(struct cfd *d, unsigned int id);
+/* Connect the hand-over rings once every worker exists.  Control thread. */
+int cfd_worker_link(struct cfd *d);
+int cfd_worker_start(struct cf_worker *w);
+void cfd_worker_join(struct cf_worker *w);
+void cfd_worker_free(struct cf_worker *w);
+/* Rule-hit counter of slot @slot, summed over workers.  Any thread. */
+uint64_t cfd_rule_hits(const struct cfd *d, unsigned int slot);
+/* Wake a worker blocked in poll() (shutdown).  Any thread. */
+void cfd_worker_wake(struct cf_worker *w);
+
+/* ---- vlog.c: verdict log ---------------------------------------------------- */
+
+/* A verdict log record, as it crosses from a worker to the logger. */
+struct cfd_logrec {
+	struct cf_call call;
+	uint64_t latency_ns;
+	uint64_t generation;
+	uint8_t action;			/* enum cf_action */
+	char rule[CFD_RULE_NAME];
+};
+
+struct cfd_vlog *cfd_vlog_new(struct cfd *d, const char *path);
+/* The ring worker @id feeds (NULL when there is no log). */
+struct cf_ring *cfd_vlog_ring(struct cfd_vlog *l, unsigned int id);
+int cfd_vlog_start(struct cfd_vlog *l);
+/* Ask the logger to reopen its file (SIGUSR1).  Any thread. */
+void cfd_vlog_reopen(struct cfd_vlog *l);
+/* Drain every ring, flush, stop the logger: after the workers joined. */
+void cfd_vlog_stop(struct cfd_vlog *l);
+void cfd_vlog_free(struct cfd_vlog *l);
+
+/* ---- http.c: metrics ---------------------------------------------------------- */
+
+/* Register the metric families (before workers start).  Control thread. */
+int cfd_metrics_setup(struct cfd *d);
+/* Everything /metrics serves, into @out.  Any thread. */
+int cfd_metrics_write(struct cfd *d, FILE *out);
+int cfd_http_start(struct cfd *d);
+void cfd_http_stop(struct cfd *d);
+
+/* ---- control.c ----------------------------------------------------------------- */
+
+/* The control loop: signals and the control socket, until SIGTERM.
+ * Control thread. */
+int cfd_control_run(struct cfd *d);
+
+/* ---- tap.c --------------------------------------------------------------------- */
+
+/* Judge a capture file (or interface) and log verdicts without replying;
+ * returns when the capture ends or on stop.  Control thread. */
+int cfd_tap_run(struct cfd *d);
+
+/* A line on stderr (journald with the systemd unit): errors and rare
+ * events only, never per call. */
+void cfd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Monotonic and wall clocks in ns (vDSO: no system call). */
+uint64_t cfd_now_ns(void);
+uint64_t cfd_wall_ns(void);
+
+#endif /* CALLFENCED_H */

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * callfenced: the per-core SIP screening server.  This file only wires
+ * the modules together: configuration, ingress map and ACL, metrics, the
+ * first ruleset, verdict log, workers and their rings, the metrics
+ * endpoint, then the control loop until SIGTERM, then an orderly stop
+ * (workers drain their rings, the logger flushes, rulesets are freed
+ * after RCU).
+ */
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callfenced.h"
+
+void
+cfd_log(const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One write per line so lines of different threads do not mix. */
+	fprintf(stderr, "callfenced: %s\n", line);
+}
+
+static int
+build_ingress(struct cfd *d)
+{
+	const char *why;
+	unsigned int i;
+
+	for (i = 0; i < d->cfg.n_peers; i++)
+		if (cf_ingress_map_add_net(&d->ingress, d->cfg.peers[i],
+					   &why) < 0) {
+			cfd_log("peer %s: %s", d->cfg.peers[i], why);
+			return -1;
+		}
+	for (i = 0; i < d->cfg.n_point_codes; i++)
+		if (cf_ingress_map_add_pc(&d->ingress, d->cfg.point_codes[i],
+					  &why) < 0) {
+			cfd_log("point-code %s: %s", d->cfg.point_codes[i],
+				why);
+			return -1;
+		}
+	/* Peers configured = an ACL; none = answer everyone (a lab). */
+	d->acl = d->cfg.n_peers > 0;
+	return 0;
+}
+
+static void
+stop_all(struct cfd *d)
+{
+	unsigned int i;
+
+	__atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < d->n_workers; i++)
+		if (d->workers[i])
+			cfd_worker_wake(d->workers[i]);
+	for (i = 0; i < d->n_workers; i++)
+		if (d->workers[i])
+			cfd_worker_join(d->workers[i]);
+	cfd_vlog_stop(d->vlog);
+	cfd_http_stop(d);
+	for (i = 0; i < d->n_workers; i++)
+		cfd_worker_free(d->workers[i]);
+	cfd_vlog_free(d->vlog);
+	cfd_rules_shutdown(d);
+	cf_metrics_free(d->metrics);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cfd *d = calloc(1, sizeof(*d));
+	char why[2048], addr[64];
+	sigset_t set;
+	unsigned int i;
+	int r, rc = 1;
+
+	if (!d)
+		return 1;
+	r = cfd_config_load(&d->cfg, argc, argv);
+	if (r != 0) {
+		cfd_config_free(&d->cfg);
+		free(d);
+		return r > 0 ? 0 : 2;
+	}
+	if (build_ingress(d) < 0)
+		goto out_cfg;
+
+	/* Signals are read by the control loop from a signalfd: block them
+	 * here so every thread started below inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d->n_workers = d->cfg.tap ? 1 : d->cfg.workers;
+	if (cfd_metrics_setup(d) < 0) {
+		cfd_log("metrics: cannot register");
+		goto out_cfg;
+	}
+	if (cfd_rules_reload(d, why, sizeof(why)) < 0) {
+		cfd_log("rules: %s", why);
+		cf_metrics_free(d->metrics);
+		goto out_cfg;
+	}
+	if (d->cfg.tap) {
+		rc = cfd_tap_run(d) < 0 ? 1 : 0;
+		cfd_rules_shutdown(d);
+		cf_metrics_free(d->metrics);
+		goto out_cfg;
+	}
+	if (d->cfg.verdict_log) {
+		d->vlog = cfd_vlog_new(d, d->cfg.verdict_log);
+		if (!d->vlog)
+			goto out;
+	}
+	for (i = 0; i < d->n_workers; i++) {
+		d->workers[i] = cfd_worker_new(d, i);
+		if (!d->workers[i])
+			goto out;
+	}
+	if (cfd_worker_link(d) < 0 || cfd_http_start(d) < 0)
+		goto out;
+	if (d->vlog && cfd_vlog_start(d->vlog) < 0)
+		goto out;
+	for (i = 0; i < d->n_workers; i++)
+		if (cfd_worker_start(d->workers[i]) < 0)
+			goto out;
+	for (i = 0; i < d->cfg.n_listen; i++) {
+		cfd_format_addr(&d->cfg.listen[i], addr, sizeof(addr));
+		cfd_log("listening on udp %s", addr);
+	}
+	cfd_log("ready: %u worker%s, overload %s%s", d->n_workers,
+		d->n_workers == 1 ? "" : "s",
+		cfd_overload_names[d->cfg.overload],
+		d->acl ? "" : ", no peers configured: answering everyone");
+	rc = cfd_control_run(d) < 0 ? 1 : 0;
+out:
+	stop_all(d);
+out_cfg:
+	cfd_config_free(&d->cfg);
+	free(d);
+	return rc;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Steering: every call is judged on the core that owns its caller, so
+ * that core alone holds the caller's heuristic state and its
+ * retransmission cache entry.  Calls cross on SPSC rings, one per
+ * ordered pair of workers; a full ring is the overload case.
+ *
+ * Wake-up protocol (no lost wake-up, no syscall while the owner runs):
+ * the owner sets `sleeping`, issues a full fence, then checks its rings
+ * before blocking in poll(); a producer enqueues, issues a full fence,
+ * then reads `sleeping` and writes the owner's eventfd only if it is
+ * set.  Either the owner sees the job or the producer sees the flag.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <callfence/hash.h>
+
+#include "worker.h"
+
+unsigned int
+cfd_steer_owner(const struct cf_call *call, unsigned int n)
+{
+	const struct cf_party *p = &call->party[CF_PARTY_CALLER];
+	uint64_t k;
+
+	if (n <= 1)
+		return 0;
+	/* The normalised number when there is one (all spellings of a
+	 * caller meet on one core), else its raw text, else the call. */
+	if (p->present && p->num.err == CF_NUM_OK)
+		k = p->num.key;
+	else if (p->present && p->raw_len)
+		k = cf_hash_bytes(p->raw, p->raw_len);
+	else
+		k = call->ref.hash;
+	return (unsigned int)(cf_hash64(k) % n);
+}
+
+bool
+cfd_steer_send(struct cf_worker *w, unsigned int owner,
+	       const struct cfd_job *job)
+{
+	if (cf_ring_enqueue_burst(w->to[owner], job, 1) != 1)
+		return false;
+	w->wake[owner] = true;
+	return true;
+}
+
+void
+cfd_steer_wake(struct cf_worker *w)
+{
+	struct cfd *d = w->d;
+	unsigned int i;
+	bool any = false;
+
+	for (i = 0; i < d->n_workers; i++)
+		any |= w->wake[i];
+	if (!any)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < d->n_workers; i++) {
+		if (!w->wake[i])
+			continue;
+		w->wake[i] = false;
+		if (__atomic_load_n(&d->workers[i]->sleeping, __ATOMIC_RELAXED))
+			cfd_worker_wake(d->workers[i]);
+	}
+}
+
+bool
+cfd_steer_pending(const struct cf_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->d->n_workers; i++)
+		if (w->from[i] && cf_ring_count(w->from[i]) > 0)
+			return true;
+	return false;
+}
+
+void
+cfd_worker_wake(struct cf_worker *w)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN: the counter is already non-zero, the owner will wake. */
+	if (write(w->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		cfd_log("worker %u: wake: %s", w->id, strerror(errno));
+}
+
+int
+cfd_worker_link(struct cfd *d)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < d->n_workers; i++) {
+		for (j = 0; j < d->n_workers; j++) {
+			if (i == j)
+				continue;
+			d->workers[i]->to[j] = cf_ring_new(d->cfg.ring_size,
+							   sizeof(struct cfd_job));
+			if (!d->workers[i]->to[j])
+				return -1;
+			d->workers[j]->from[i] = d->workers[i]->to[j];
+		}
+	}
+	return 0;
+}

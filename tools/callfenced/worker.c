@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The worker: one thread per core.  A pass receives a batch on each of
+ * its sockets (recvmmsg), decodes each datagram, answers what needs no
+ * rules (OPTIONS, CANCEL, other methods) from here, and steers each
+ * INVITE to the core owning its caller; then it judges the calls handed
+ * to it, queues the replies and sends them (sendmmsg, one call per
+ * socket per pass), hands verdict records to the logger, and announces
+ * an RCU quiescent state.  Idle, it goes RCU-offline and sleeps in
+ * poll() on its sockets and its eventfd.
+ *
+ * Nothing here allocates, locks or logs per call; the only system calls
+ * are per batch.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <callfence/hash.h>
+
+#include "worker.h"
+
+uint64_t
+cfd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+cfd_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void
+count(struct cf_worker *w, uint32_t slot)
+{
+	cf_metrics_count(w->m, slot, 1);
+}
+
+/* ---- Sending ------------------------------------------------------------ */
+
+static socklen_t
+addr_len(const union cfd_addr *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
+}
+
+static void
+tx_flush(struct cf_worker *w, unsigned int li)
+{
+	struct cfd_tx *t = w->tx[li];
+	unsigned int done = 0;
+
+	while (done < t->n) {
+		int n = sendmmsg(w->socks[li], t->msg + done, t->n - done,
+				 MSG_DONTWAIT);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			/* A full socket buffer or an unreachable peer: the
+			 * peer retransmits, and we count. */
+			count(w, w->d->slots.tx_errors);
+			done++;
+			continue;
+		}
+		done += (unsigned int)n;
+	}
+	t->n = 0;
+}
+
+static void
+tx_flush_all(struct cf_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->n_socks; i++)
+		if (w->tx[i]->n)
+			tx_flush(w, i);
+}
+
+/* The next reply buffer of socket @li, flushing when the queue is full. */
+static char *
+tx_slot(struct cf_worker *w, unsigned int li)
+{
+	struct cfd_tx *t = w->tx[li];
+
+	if (t->n == CFD_TX_MAX)
+		tx_flush(w, li);
+	return t->buf[t->n];
+}
+
+static void
+tx_commit(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
+	  int len)
+{
+	struct cfd_tx *t = w->tx[li];
+	unsigned int i = t->n;
+
+	if (len < 0 || len >= CFD_TX_SIZE) {
+		count(w, w->d->slots.tx_errors);
+		return;
+	}
+	t->peer[i] = *peer;
+	t->iov[i].iov_base = t->buf[i];
+	t->iov[i].iov_len = (size_t)len;
+	memset(&t->msg[i], 0, sizeof(t->msg[i]));
+	t->msg[i].msg_hdr.msg_name = &t->peer[i];
+	t->msg[i].msg_hdr.msg_namelen = addr_len(peer);
+	t->msg[i].msg_hdr.msg_iov = &t->iov[i];
+	t->msg[i].msg_hdr.msg_iovlen = 1;
+	t->n++;
+}
+
+/* Answer a request from its parsed message (decoding core). */
+static void
+reply_msg(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
+	  const struct cf_sip_reply_params *p)
+{
+	char *b = tx_slot(w, li);
+
+	tx_commit(w, li, peer, cf_sip_reply(b, CFD_TX_SIZE, &w->msg, p));
+}
+
+/* Answer a call from its job (owning core, or overload on the decoder). */
+static void
+reply_job(struct cf_worker *w, const struct cfd_job *j,
+	  const struct cf_sip_reply_params *p)
+{
+	char *b = tx_slot(w, j->listen);
+
+	tx_commit(w, j->listen, &j->peer,
+		  cf_sip_reply_finish(b, CFD_TX_SIZE, j->text, j->echo_len,
+				      j->text + j->echo_len, j->ruri_len, p));
+}
+
+/* ---- Retransmission cache ------------------------------------------------ */
+
+/* 4-way set associative, bounded; an INVITE retransmission (same
+ * Call-ID, CSeq and top Via branch) gets the first answer again and is
+ * neither judged nor counted twice by heuristics. */
+#define CACHE_WAYS	4
+
+static const struct cfd_cache_entry *
+cache_find(const struct cf_worker *w, uint64_t key)
+{
+	const struct cfd_cache_entry *set =
+		&w->cache[key & w->cache_mask & ~(uint32_t)(CACHE_WAYS - 1)];
+	unsigned int i;
+
+	for (i = 0; i < CACHE_WAYS; i++)
+		if (set[i].key == key)
+			return &set[i];
+	return NULL;
+}
+
+static void
+cache_put(struct cf_worker *w, uint64_t key, const struct cf_verdict *v)
+{
+	struct cfd_cache_entry *set =
+		&w->cache[key & w->cache_mask & ~(uint32_t)(CACHE_WAYS - 1)];
+	struct cfd_cache_entry *e = NULL;
+	unsigned int i;
+
+	for (i = 0; i < CACHE_WAYS && !e; i++)
+		if (set[i].key == 0)
+			e = &set[i];
+	if (!e)
+		e = &set[w->cache_clock++ & (CACHE_WAYS - 1)];
+	e->key = key;
+	e->action = (uint8_t)v->action;
+	e->reply = (uint8_t)v->reply;
+	snprintf(e->rule, sizeof(e->rule), "%s", v->rule ? v->rule : "default");
+}
+
+/* ---- Verdict log ------------------------------------------------------------ */
+
+static void
+log_flush(struct cf_worker *w)
+{
+	uint32_t n;
+
+	if (!w->n_logq)
+		return;
+	n = cf_ring_enqueue_burst(w->log, w->logq, w->n_logq);
+	if (n < w->n_logq)
+		/* The logger is behind: records go, calls never wait. */
+		cf_metrics_count(w->m, w->d->slots.log_drops, w->n_logq - n);
+	w->n_logq = 0;
+}
+
+static void
+log_verdict(struct cf_worker *w, const struct cfd_job *j,
+	    const struct cf_verdict *v, uint64_t latency)
+{
+	struct cfd_logrec *r;
+
+	if (!w->log)
+		return;
+	if (w->n_logq == CFD_BATCH)
+		log_flush(w);
+	r = &w->logq[w->n_logq++];
+	r->call = j->call;
+	r->latency_ns = latency;
+	r->generation = w->rules->generation;
+	r->action = (uint8_t)v->action;
+	snprintf(r->rule, sizeof(r->rule), "%s", v->rule ? v->rule : "default");
+}
+
+/* ---- Judging (owning core) ------------------------------------------------------ */
+
+static void
+judge(struct cf_worker *w, const struct cfd_job *j)
+{
+	const struct cfd_slots *s = &w->d->slots;
+	const struct cfd_cache_entry *e;
+	struct cf_sip_reply_params p;
+	struct cfd_rules *r = w->rules;
+	struct cf_verdict v;
+	uint64_t latency;
+	unsigned int slot;
+
+	e = cache_find(w, j->key);
+	if (e) {
+		count(w, s->msgs[CFD_MSG_RETRANSMISSION]);
+		cf_sip_reply_for_verdict(&p, (enum cf_action)e->action,
+					 (enum cf_reply)e->reply, e->rule);
+		reply_job(w, j, &p);
+		return;
+	}
+	/*
+	 * Heuristics (issue 5) are observed here, on the owning core and
+	 * once per call (retransmissions returned above): each of this
+	 * worker's struct cf_heur tables gets cf_heur_observe(), and the
+	 * measures reach the rules through the scratch.
+	 */
+	if (cf_ruleset_judge(r->rs, r->scratch[w->id], &j->call, &v) < 0) {
+		/* A scratch that does not fit is a bug; answer as overload
+		 * would rather than not at all. */
+		memset(&v, 0, sizeof(v));
+		v.action = CF_ACTION_ALLOW;
+		v.rule = "error";
+		v.rule_index = -1;
+	}
+	cache_put(w, j->key, &v);
+	cf_sip_reply_for_verdict(&p, v.action, v.reply, v.rule);
+	reply_job(w, j, &p);
+
+	count(w, s->msgs[CFD_MSG_INVITE]);
+	count(w, s->calls[j->call.proto][v.action]);
+	slot = v.rule_index >= 0 && (unsigned int)v.rule_index < r->n_rules ?
+	       r->rule_slot[v.rule_index] : r->rule_slot[r->n_rules];
+	__atomic_store_n(&w->rule_hits[slot], w->rule_hits[slot] + 1,
+			 __ATOMIC_RELAXED);
+	latency = cfd_now_ns() - j->t0_ns;
+	cf_metrics_observe(w->d->metrics, w->m, s->latency_id, latency);
+	log_verdict(w, j, &v, latency);
+}
+
+/* A call the owner's ring had no room for: the overload policy. */
+static void
+overload(struct cf_worker *w, const struct cfd_job *j)
+{
+	const struct cfd_slots *s = &w->d->slots;
+	struct cf_sip_reply_params p;
+	enum cfd_overload pol = w->d->cfg.overload;
+
+	count(w, s->ring_drops);
+	count(w, s->overload[pol]);
+	if (pol == CFD_OVERLOAD_FAIL_OPEN) {
+		cf_sip_reply_allow(&p);
+		reply_job(w, j, &p);
+	} else if (pol == CFD_OVERLOAD_FAIL_CLOSED) {
+		cf_sip_reply_unavailable(&p);
+		reply_job(w, j, &p);
+	}
+}
+
+/* ---- Decoding (receiving core) ------------------------------------------------- */
+
+static void
+set_source(struct cf_source *src, const union cfd_addr *a)
+{
+	memset(src, 0, sizeof(*src));
+	src->family = (uint8_t)a->sa.sa_family;
+	if (a->sa.sa_family == AF_INET6) {
+		src->port = ntohs(a->in6.sin6_port);
+		memcpy(src->addr, &a->in6.sin6_addr, 16);
+	} else {
+		src->port = ntohs(a->in.sin_port);
+		memcpy(src->addr, &a->in.sin_addr, 4);
+	}
+}
+
+/* Call-ID, CSeq number and top Via branch: one INVITE transaction. */
+static uint64_t
+transaction_key(const struct cf_sip_msg *m)
+{
+	struct cf_sip_span params = { 0 }, branch = { 0 };
+	const char *semi = memchr(m->via[0].p, ';', m->via[0].len);
+	uint64_t h;
+
+	if (semi) {
+		params.p = semi;
+		params.len = (uint32_t)(m->via[0].len -
+					(uint32_t)(semi - m->via[0].p));
+		cf_sip_param(&params, "branch", &branch);
+	}
+	h = cf_hash_bytes(m->call_id.p, m->call_id.len);
+	h = cf_hash64(h ^ m->cseq);
+	if (branch.p)
+		h = cf_hash64(h ^ cf_hash_bytes(branch.p, branch.len));
+	return h | 1;
+}
+
+static void
+on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
+	  enum cf_ingress ingress)
+{
+	const struct cfd_slots *s = &w->d->slots;
+	struct cfd_job *j = &w->job;
+	unsigned int owner;
+	int elen, err;
+
+	cf_call_reset(&j->call);
+	j->call.rx_ns = w->wall_ns;
+	set_source(&j->call.src, peer);
+	err = cf_sip_to_call(&w->msg, cf_ruleset_plan(w->rules->rs), &j->call);
+	if (err < 0) {
+		count(w, s->decode_err[-err]);
+		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
+		return;
+	}
+	j->call.ingress = (uint8_t)ingress;
+	elen = cf_sip_reply_echo(j->text, sizeof(j->text), &w->msg);
+	if (elen < 0 || (size_t)elen + w->msg.ruri.len >= sizeof(j->text)) {
+		/* Too many or too long headers to hand over (or a To that
+		 * does not parse): not a call we can answer. */
+		count(w, s->decode_err[CF_SIP_ERR_TOO_LONG]);
+		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
+		return;
+	}
+	memcpy(j->text + elen, w->msg.ruri.p, w->msg.ruri.len);
+	j->echo_len = (uint16_t)elen;
+	j->ruri_len = (uint16_t)w->msg.ruri.len;
+	j->key = transaction_key(&w->msg);
+	j->t0_ns = w->pass_ns;
+	j->peer = *peer;
+	j->listen = (uint8_t)li;
+	j->from = (uint8_t)w->id;
+
+	owner = cfd_steer_owner(&j->call, w->d->n_workers);
+	if (owner == w->id) {
+		judge(w, j);
+	} else if (cfd_steer_send(w, owner, j)) {
+		count(w, s->handovers);
+	} else {
+		overload(w, j);
+	}
+}
+
+static void
+on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
+	    size_t len, const union cfd_addr *peer)
+{
+	struct cfd *d = w->d;
+	const struct cfd_slots *s = &d->slots;
+	struct cf_sip_reply_params p;
+	enum cf_ingress ingress;
+	bool known = false;
+	ssize_t n;
+
+	/* Access control before anything is parsed: a stranger costs one
+	 * look-up and gets no answer. */
+	set_source(&w->acl_call.src, peer);
+	ingress = cf_ingress_classify(&d->ingress, &w->acl_call, &known);
+	if (d->acl && !known) {
+		count(w, s->acl_rejects);
+		return;
+	}
+	n = cf_sip_parse(&w->msg, buf, len, 0);
+	if (n < 0) {
+		count(w, s->decode_err[-n < CF_SIP_ERR__COUNT ? -n : 0]);
+		return;
+	}
+	if (!w->msg.request) {
+		count(w, s->msgs[CFD_MSG_RESPONSE]);
+		return;
+	}
+	switch (w->msg.method) {
+	case CF_SIP_METHOD_INVITE:
+		on_invite(w, li, peer, ingress);
+		break;
+	case CF_SIP_METHOD_ACK:
+		/* We never send a 2xx to an INVITE: every ACK acknowledges
+		 * one of our final responses and ends its transaction. */
+		count(w, s->msgs[CFD_MSG_ACK]);
+		break;
+	case CF_SIP_METHOD_OPTIONS:
+		count(w, s->msgs[CFD_MSG_OPTIONS]);
+		cf_sip_reply_options(&p);
+		p.allow = CF_SIP_REPLY_ALLOW;
+		reply_msg(w, li, peer, &p);
+		break;
+	case CF_SIP_METHOD_CANCEL:
+		/* The INVITE was answered finally as it arrived: the
+		 * CANCEL changes nothing and gets its 200 (§9.2). */
+		count(w, s->msgs[CFD_MSG_CANCEL]);
+		memset(&p, 0, sizeof(p));
+		p.code = 200;
+		reply_msg(w, li, peer, &p);
+		break;
+	default:
+		count(w, s->msgs[CFD_MSG_NOT_ALLOWED]);
+		cf_sip_reply_not_allowed(&p);
+		reply_msg(w, li, peer, &p);
+		break;
+	}
+}
+
+/* One recvmmsg() batch from socket @li; returns datagrams received. */
+static unsigned int
+rx(struct cf_worker *w, unsigned int li)
+{
+	const struct cfd_slots *s = &w->d->slots;
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < CFD_BATCH; i++) {
+		w->rx_msg[i].msg_hdr.msg_namelen = sizeof(w->rx_peer[i]);
+		w->rx_msg[i].msg_hdr.msg_flags = 0;
+	}
+	n = recvmmsg(w->socks[li], w->rx_msg, CFD_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return 0;
+	cf_metrics_count(w->m, w->packets_slot, (uint64_t)n);
+	for (i = 0; i < (unsigned int)n; i++) {
+		if (w->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			count(w, s->msgs[CFD_MSG_OVERSIZE]);
+			count(w, s->decode_err[CF_SIP_ERR_TOO_LONG]);
+			continue;
+		}
+		on_datagram(w, li, w->rx_buf[i], w->rx_msg[i].msg_len,
+			    &w->rx_peer[i]);
+	}
+	return (unsigned int)n;
+}
+
+/* Judge what other cores handed us; returns jobs taken. */
+static unsigned int
+drain(struct cf_worker *w)
+{
+	unsigned int i, k, total = 0;
+	uint32_t n;
+
+	for (i = 0; i < w->d->n_workers; i++) {
+		if (!w->from[i])
+			continue;
+		n = cf_ring_dequeue_burst(w->from[i], w->in, CFD_BATCH);
+		for (k = 0; k < n; k++)
+			judge(w, &w->in[k]);
+		total += n;
+	}
+	return total;
+}
+
+/* Nothing to do: sleep until a datagram, a hand-over or shutdown. */
+static void
+idle(struct cf_worker *w)
+{
+	struct pollfd pfd[CFD_LISTEN_MAX + 1];
+	unsigned int i;
+	uint64_t v;
+
+	for (i = 0; i < w->n_socks; i++)
+		pfd[i] = (struct pollfd){ .fd = w->socks[i], .events = POLLIN };
+	pfd[i] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
+	__atomic_store_n(&w->sleeping, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!cfd_steer_pending(w) &&
+	    !__atomic_load_n(&w->d->stop, __ATOMIC_ACQUIRE)) {
+		/* Offline: a reload's grace period does not wait for us. */
+		rcu_thread_offline();
+		poll(pfd, w->n_socks + 1, 200);
+		rcu_thread_online();
+	}
+	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
+	if (pfd[w->n_socks].revents & POLLIN)
+		if (read(w->wake_fd, &v, sizeof(v)) < 0)
+			v = 0;
+}
+
+static void
+pin(struct cf_worker *w)
+{
+	char name[16];
+	cpu_set_t set;
+
+	snprintf(name, sizeof(name), "cfd-worker%u", w->id);
+	pthread_setname_np(pthread_self(), name);
+	if (w->cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+		cfd_log("worker %u: cannot pin to cpu %d", w->id, w->cpu);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct cf_worker *w = arg;
+	struct cfd *d = w->d;
+	unsigned int i, work;
+
+	pin(w);
+	rcu_register_thread();
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
+		/* One snapshot per pass: between two quiescent states. */
+		w->rules = rcu_dereference(d->rules);
+		w->pass_ns = cfd_now_ns();
+		w->wall_ns = cfd_wall_ns();
+		work = 0;
+		for (i = 0; i < w->n_socks; i++)
+			work += rx(w, i);
+		cfd_steer_wake(w);
+		work += drain(w);
+		tx_flush_all(w);
+		log_flush(w);
+		rcu_quiescent_state();
+		if (!work)
+			idle(w);
+	}
+	/* Shutdown: stop receiving, then judge what others handed us until
+	 * every worker has stopped producing and our rings are empty. */
+	__atomic_add_fetch(&d->draining, 1, __ATOMIC_ACQ_REL);
+	for (;;) {
+		bool all = __atomic_load_n(&d->draining, __ATOMIC_ACQUIRE) ==
+			   (int)d->n_workers;
+
+		w->rules = rcu_dereference(d->rules);
+		w->pass_ns = cfd_now_ns();
+		w->wall_ns = cfd_wall_ns();
+		work = drain(w);
+		tx_flush_all(w);
+		log_flush(w);
+		rcu_quiescent_state();
+		if (all && !work && !cfd_steer_pending(w))
+			break;
+		if (!work)
+			sched_yield();
+	}
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* ---- Life cycle (control thread) ------------------------------------------------ */
+
+static int
+open_socket(const union cfd_addr *a)
+{
+	int fd, one = 1, rcvbuf = 4 << 20;
+
+	fd = socket(a->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return -1;
+	/* Every worker binds the same address; the kernel spreads
+	 * datagrams over the sockets by flow hash. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    (a->sa.sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0))
+		goto fail;
+	/* Bursts wait in the socket buffer, not in our memory; a cap by
+	 * net.core.rmem_max is fine. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, &a->sa, addr_len(a)) < 0)
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+struct cf_worker *
+cfd_worker_new(struct cfd *d, unsigned int id)
+{
+	struct cf_worker *w;
+	unsigned int i;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (posix_memalign((void **)&w, 64, sizeof(*w)) != 0)
+		return NULL;
+	memset(w, 0, sizeof(*w));
+	w->d = d;
+	w->id = id;
+	w->wake_fd = -1;
+	for (i = 0; i < CFD_LISTEN_MAX; i++)
+		w->socks[i] = -1;
+	w->cpu = d->cfg.n_cpus ? d->cfg.cpus[id % d->cfg.n_cpus] :
+		 (int)(id % (unsigned long)(ncpu > 0 ? ncpu : 1));
+	w->m = cf_metrics_block(d->metrics, id);
+	w->packets_slot = cf_metrics_slot(d->metrics, d->slots.packets_id,
+					  id, 0);
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	w->in = calloc(CFD_BATCH, sizeof(*w->in));
+	w->rx_buf = calloc(CFD_BATCH, CFD_RX_SIZE);
+	w->cache_mask = d->cfg.cache_size - 1;
+	w->cache = calloc(d->cfg.cache_size, sizeof(*w->cache));
+	if (w->wake_fd < 0 || !w->in || !w->rx_buf || !w->cache)
+		goto fail;
+	if (d->vlog) {
+		w->log = cfd_vlog_ring(d->vlog, id);
+		w->logq = calloc(CFD_BATCH, sizeof(*w->logq));
+		if (!w->logq)
+			goto fail;
+	}
+	for (i = 0; i < d->cfg.n_listen; i++) {
+		char a[64];
+
+		w->tx[i] = calloc(1, sizeof(*w->tx[i]));
+		w->socks[i] = open_socket(&d->cfg.listen[i]);
+		if (!w->tx[i] || w->socks[i] < 0) {
+			cfd_format_addr(&d->cfg.listen[i], a, sizeof(a));
+			cfd_log("sip-listen %s: %s", a, strerror(errno));
+			goto fail;
+		}
+		w->n_socks++;
+	}
+	for (i = 0; i < CFD_BATCH; i++) {
+		w->rx_iov[i].iov_base = w->rx_buf[i];
+		w->rx_iov[i].iov_len = CFD_RX_SIZE;
+		w->rx_msg[i].msg_hdr.msg_name = &w->rx_peer[i];
+		w->rx_msg[i].msg_hdr.msg_iov = &w->rx_iov[i];
+		w->rx_msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	cf_call_reset(&w->acl_call);
+	w->acl_call.proto = CF_PROTO_SIP;
+	return w;
+fail:
+	cfd_worker_free(w);
+	return NULL;
+}
+
+int
+cfd_worker_start(struct cf_worker *w)
+{
+	if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+		return -1;
+	w->started = true;
+	return 0;
+}
+
+void
+cfd_worker_join(struct cf_worker *w)
+{
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
+void
+cfd_worker_free(struct cf_worker *w)
+{
+	unsigned int i;
+
+	if (!w)
+		return;
+	for (i = 0; i < CFD_LISTEN_MAX; i++) {
+		if (w->socks[i] >= 0)
+			close(w->socks[i]);
+		free(w->tx[i]);
+	}
+	/* Each worker frees the rings it produces on. */
+	for (i = 0; i < CFD_WORKERS_MAX; i++)
+		cf_ring_free(w->to[i]);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	free(w->in);
+	free(w->rx_buf);
+	free(w->cache);
+	free(w->logq);
+	free(w);
+}
+
+uint64_t
+cfd_rule_hits(const struct cfd *d, unsigned int slot)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < d->n_workers; i++)
+		sum += __atomic_load_n(&d->workers[i]->rule_hits[slot],
+				       __ATOMIC_RELAXED);
+	return sum;
+}

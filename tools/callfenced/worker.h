@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The per-core worker context, shared by worker.c and steer.c. */
+#ifndef CALLFENCED_WORKER_H
+#define CALLFENCED_WORKER_H
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <callfence/sip.h>
+#include <callfence/sip_reply.h>
+
+#include "callfenced.h"
+
+/*
+ * A call on its way from the core that decoded it to the core that owns
+ * its caller: the call record, and what the reply needs from the
+ * request (the echo block and the Request-URI) so the owner answers
+ * without the datagram.  Pointer-free: it is copied through a ring.
+ */
+struct cfd_job {
+	struct cf_call call;
+	uint64_t key;			/* retransmission key, never 0 */
+	uint64_t t0_ns;			/* monotonic receive time */
+	union cfd_addr peer;
+	uint8_t listen;			/* socket index it came to */
+	uint8_t from;			/* worker that decoded it */
+	uint16_t echo_len;
+	uint16_t ruri_len;
+	char text[CFD_JOB_TEXT];	/* echo block, then Request-URI */
+};
+
+/* The answer given to one INVITE transaction, for its retransmissions. */
+struct cfd_cache_entry {
+	uint64_t key;			/* 0 = empty */
+	uint8_t action;			/* enum cf_action */
+	uint8_t reply;			/* enum cf_reply */
+	char rule[CFD_RULE_NAME];
+};
+
+/* Replies queued on one socket, sent with one sendmmsg() per pass. */
+struct cfd_tx {
+	unsigned int n;
+	struct mmsghdr msg[CFD_TX_MAX];
+	struct iovec iov[CFD_TX_MAX];
+	union cfd_addr peer[CFD_TX_MAX];
+	char buf[CFD_TX_MAX][CFD_TX_SIZE];
+};
+
+struct cf_worker {
+	/* Set by the control thread before the thread starts; read-only
+	 * afterwards (by this worker, and by producers for wake_fd). */
+	struct cfd *d;
+	unsigned int id;
+	int cpu;			/* -1: not pinned */
+	int socks[CFD_LISTEN_MAX];	/* one SO_REUSEPORT socket per
+					 * listen address */
+	unsigned int n_socks;
+	int wake_fd;			/* eventfd: producers wake us */
+	/* to[i]: this worker produces, worker i consumes; from[i] is
+	 * worker i's to[id].  NULL for i == id. */
+	struct cf_ring *to[CFD_WORKERS_MAX];
+	struct cf_ring *from[CFD_WORKERS_MAX];
+	struct cf_ring *log;		/* to the logger, or NULL */
+	uint64_t *m;			/* our metrics block */
+	uint32_t packets_slot;		/* our label of the packets family */
+	pthread_t thread;
+	bool started;
+
+	/* Written by this worker, read by producers: set while blocked in
+	 * poll() so they know to write wake_fd.  Own cache line. */
+	int sleeping __attribute__((aligned(64)));
+
+	/* Written by this worker only (relaxed stores), read by the
+	 * metrics thread: hits by rule slot. */
+	uint64_t rule_hits[CFD_RULE_SLOTS] __attribute__((aligned(64)));
+
+	/* Everything below: this worker only. */
+	struct cfd_rules *rules;	/* snapshot of the current pass */
+	uint64_t pass_ns;		/* monotonic time of the pass */
+	uint64_t wall_ns;		/* wall time of the pass */
+	bool wake[CFD_WORKERS_MAX];	/* handed a job to i this pass */
+	struct cf_sip_msg msg;		/* the datagram being decoded */
+	struct cf_call acl_call;	/* source only, for the ACL */
+	struct cfd_job job;		/* the call being decoded */
+	struct cfd_job *in;		/* CFD_BATCH jobs dequeued */
+	struct cfd_tx *tx[CFD_LISTEN_MAX];
+	struct cfd_cache_entry *cache;
+	uint32_t cache_mask;
+	uint32_t cache_clock;
+	struct cfd_logrec *logq;	/* staged for the logger */
+	unsigned int n_logq;
+	/* Heuristic state (issue 5) goes here: one struct cf_heur per
+	 * heuristic condition, for the callers this core owns. */
+
+	struct mmsghdr rx_msg[CFD_BATCH];
+	struct iovec rx_iov[CFD_BATCH];
+	union cfd_addr rx_peer[CFD_BATCH];
+	char (*rx_buf)[CFD_RX_SIZE];
+};
+
+/* steer.c */
+/* The worker that owns @call's caller.  Any thread. */
+unsigned int cfd_steer_owner(const struct cf_call *call, unsigned int n);
+/* Hand @job to worker @owner; false when its ring is full.  Worker
+ * thread that produces on that ring. */
+bool cfd_steer_send(struct cf_worker *w, unsigned int owner,
+		    const struct cfd_job *job);
+/* Wake the owners we handed jobs to this pass if they sleep.  Once per
+ * pass, owning worker. */
+void cfd_steer_wake(struct cf_worker *w);
+/* Whether any ring into @w holds jobs.  Owning worker. */
+bool cfd_steer_pending(const struct cf_worker *w);
+
+#endif /* CALLFENCED_WORKER_H */
