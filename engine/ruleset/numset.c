@@ -239,26 +239,30 @@ probe(const struct probe_ctx *c, uint64_t h)
 	uint64_t home = h >> c->rem_bits;
 	uint64_t t = (h & c->rmask) << c->rshift;
 	uint64_t bit = home * c->width;
-	uint64_t v = 0, u, d, m, sel = 0, any = 0;
+	uint64_t v = 0, u, d, at = 0, any = 0;
 	unsigned int k;
 
 	if (__builtin_expect(home + PROBE_WINDOW - 1 > c->last, 0))
 		return probe_tail(c, h, home);
-	/* Unrolled: straight-line code, no loop branch. */
+	/* Unrolled: straight-line code, no loop branch.  At most one slot
+	 * matches; remember where, and read its label once after. */
 #pragma GCC unroll 16
 	for (k = 0; k < PROBE_WINDOW; k++) {
+		uint64_t eq;
+
 		v = slot_bits_at(c, bit + k * c->width);
-		m = -(uint64_t)((v & c->keymask) == t + k + 1);
-		sel |= v & m;
-		any |= m;
+		eq = (v & c->keymask) == t + k + 1;
+		any |= eq;
+		at |= eq * k;
 	}
 	u = v & c->keymask;
 	d = u & c->dmask;
 	if (__builtin_expect((d > PROBE_WINDOW) |
 			     ((d == PROBE_WINDOW) & (u < t + PROBE_WINDOW)), 0))
 		return probe_tail(c, h, home + PROBE_WINDOW);
-	/* Absent: no mask set, sel is 0 and the result -1. */
-	return (int)((sel >> c->disp_bits) & c->lmask) | -(int)(any == 0);
+	v = slot_bits_at(c, bit + at * c->width);
+	/* Absent: -1 whatever the label bits of slot 0 say. */
+	return (int)((v >> c->disp_bits) & c->lmask) | -(int)(any == 0);
 }
 
 int
