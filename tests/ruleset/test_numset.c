@@ -229,6 +229,329 @@ blob_round_trip(void **state)
 	free(copy);
 }
 
+/*
+ * The answers a set must give, from a plain sorted array: key and label
+ * of the first occurrence.
+ */
+struct ref {
+	uint64_t *keys;		/* sorted */
+	uint8_t *labels;
+	size_t n;
+};
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct pair {
+	uint64_t key;
+	size_t index;
+};
+
+static int
+cmp_pair(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void
+ref_init(struct ref *r, const uint64_t *keys, const uint8_t *labels,
+	 size_t n)
+{
+	struct pair *p = malloc((n + 1) * sizeof(*p));
+	size_t i;
+
+	r->keys = malloc((n + 1) * sizeof(*r->keys));
+	r->labels = malloc(n + 1);
+	r->n = 0;
+	assert_non_null(p);
+	assert_non_null(r->keys);
+	assert_non_null(r->labels);
+	for (i = 0; i < n; i++) {
+		p[i].key = keys[i];
+		p[i].index = i;
+	}
+	/* By key, then input order: the first of equal keys is kept. */
+	qsort(p, n, sizeof(*p), cmp_pair);
+	for (i = 0; i < n; i++) {
+		if (r->n && r->keys[r->n - 1] == p[i].key)
+			continue;
+		r->keys[r->n] = p[i].key;
+		r->labels[r->n] = labels ? labels[p[i].index] : 0;
+		r->n++;
+	}
+	free(p);
+}
+
+static int
+ref_lookup(const struct ref *r, uint64_t k)
+{
+	const uint64_t *hit = r->n ? bsearch(&k, r->keys, r->n,
+					     sizeof(*r->keys), cmp_u64) : NULL;
+
+	return hit ? r->labels[hit - r->keys] : CF_NUMSET_ABSENT;
+}
+
+static void
+ref_free(struct ref *r)
+{
+	free(r->keys);
+	free(r->labels);
+}
+
+/*
+ * Every query against the reference, single and batched in batches of 0,
+ * 1, 7, 16, 17 (around the prefetch distance), 1000 and all at once;
+ * the batch's count agrees.  Returns how many queries were hits.
+ */
+static size_t
+check_set(const struct cf_numset *set, const struct ref *r,
+	  const uint64_t *q, size_t nq)
+{
+	static const size_t sizes[] = { 0, 1, 7, 16, 17, 1000, SIZE_MAX };
+	int16_t *res = malloc((nq + 1) * sizeof(*res));
+	size_t i, z, hits = 0;
+
+	assert_non_null(res);
+	for (i = 0; i < nq; i++) {
+		int want = ref_lookup(r, q[i]);
+
+		assert_int_equal(cf_numset_lookup(set, q[i]), want);
+		hits += want != CF_NUMSET_ABSENT;
+	}
+	for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		size_t m = sizes[z] == SIZE_MAX ? nq : sizes[z];
+		size_t found = 0, j;
+
+		for (i = 0; i < nq; i += m ? m : nq) {
+			size_t k = m && nq - i > m ? m : nq - i;
+
+			if (!m)
+				k = 0;
+			/* Guard word past the batch: never written. */
+			res[i + k] = 0x5a5a;
+			found += cf_numset_lookup_batch(set, q + i, k, res + i);
+			assert_int_equal(res[i + k], 0x5a5a);
+			for (j = 0; j < k; j++)
+				assert_int_equal(res[i + j],
+						 ref_lookup(r, q[i + j]));
+			if (!m)
+				break;
+		}
+		if (m)
+			assert_int_equal(found, hits);
+	}
+	free(res);
+	return hits;
+}
+
+/* Keys that are not number keys, mixed into queries. */
+static const uint64_t not_numbers[] = {
+	CF_NUMKEY_NONE,
+	(UINT64_C(0xa) << 60) | 1,		/* nibble above 9 */
+	(UINT64_C(0x86) << 56) | (UINT64_C(1) << 20) | 2, /* past length */
+	UINT64_C(0x8613800000000000),		/* length 0 */
+	~UINT64_C(0),
+};
+
+/* Hits, misses and non-numbers, batched in every size, with labels. */
+static void
+batch_sizes(void **state)
+{
+	enum { N = 5000, Q = 3 * N };
+	const char *names[] = { "", "a", "b", "c", "d" };
+	uint64_t *keys = malloc(N * sizeof(*keys)), *q = malloc(Q * sizeof(*q));
+	uint8_t *labels = malloc(N);
+	struct cf_numset *set;
+	struct ref r;
+	uint64_t s = 5;
+	size_t i, hits;
+
+	for (i = 0; i < N; i++) {
+		keys[i] = rand_key(&s, 0);
+		labels[i] = (uint8_t)(rnd(&s) % 5);
+	}
+	assert_int_equal(cf_numset_build(keys, labels, N, names, 5, NULL, &set,
+					 NULL), 0);
+	ref_init(&r, keys, labels, N);
+	for (i = 0; i < Q; i++) {
+		if (i % 3 == 0)
+			q[i] = keys[rnd(&s) % N];
+		else if (i % 97 == 1)
+			q[i] = not_numbers[i % 5];
+		else
+			q[i] = rand_key(&s, 0);
+	}
+	hits = check_set(set, &r, q, Q);
+	assert_true(hits >= Q / 3);
+	ref_free(&r);
+	cf_numset_free(set);
+	free(keys);
+	free(labels);
+	free(q);
+}
+
+/*
+ * Loads from sparse to full: long clusters send probes past the
+ * branch-free window into the loop, at every displacement; a hit may sit
+ * anywhere in or past the window, labels come from the right slot.
+ */
+static void
+dense_tables(void **state)
+{
+	enum { LOG2 = 12, SLOTS = 1 << LOG2 };
+	static const unsigned int fill[] = { 10, 50, 80, 95, 100 };
+	const char *names[] = { "", "a", "b", "c", "d", "e", "f", "g" };
+	uint64_t *keys = malloc(SLOTS * sizeof(*keys));
+	uint64_t *q = malloc(3 * SLOTS * sizeof(*q));
+	uint8_t *labels = malloc(SLOTS);
+	uint64_t s = 11;
+	size_t f, i;
+
+	for (f = 0; f < sizeof(fill) / sizeof(fill[0]); f++) {
+		struct cf_numset_params p = { .slots_log2 = LOG2,
+					      .max_probe = 60000 };
+		size_t n = SLOTS * fill[f] / 100;
+		struct cf_numset_stats st;
+		struct cf_numset *set;
+		struct ref r;
+
+		for (i = 0; i < n; i++) {
+			keys[i] = rand_key(&s, 11 + (unsigned int)(i & 3));
+			labels[i] = (uint8_t)(i & 7);
+		}
+		assert_int_equal(cf_numset_build(keys, labels, n, names, 8, &p,
+						 &set, &st), 0);
+		if (fill[f] >= 95)
+			assert_true(st.max_probe > 8);
+		ref_init(&r, keys, labels, n);
+		for (i = 0; i < 3 * SLOTS; i++)
+			q[i] = i % 3 == 0 && n ? keys[rnd(&s) % n] :
+			       rand_key(&s, 11 + (unsigned int)(i & 3));
+		check_set(set, &r, q, 3 * SLOTS);
+		ref_free(&r);
+		cf_numset_free(set);
+	}
+	free(keys);
+	free(labels);
+	free(q);
+}
+
+/*
+ * Sparse tables whose probe bound is under the window: home slots in the
+ * last few slots take the loop, which must not read past the array
+ * (ASan watches).  Many small sets, so some key lands there.
+ */
+static void
+window_at_the_end(void **state)
+{
+	enum { SETS = 300, N = 20, Q = 400 };
+	uint64_t keys[N], q[Q], s = 3;
+	size_t t, i;
+
+	for (t = 0; t < SETS; t++) {
+		struct cf_numset_stats st;
+		struct cf_numset *set;
+		const struct cf_numset *view;
+		const void *blob;
+		const char *why;
+		uint8_t *exact;
+		size_t size;
+		struct ref r;
+
+		for (i = 0; i < N; i++)
+			keys[i] = rand_key(&s, 0);
+		assert_int_equal(cf_numset_build(keys, NULL, N, NULL, 0, NULL,
+						 &set, &st), 0);
+		/* Exactly the block's bytes on the heap, for ASan. */
+		blob = cf_numset_blob(set, &size);
+		exact = malloc(size);
+		memcpy(exact, blob, size);
+		view = cf_numset_from_blob(exact, size, &why);
+		assert_non_null(view);
+		ref_init(&r, keys, NULL, N);
+		for (i = 0; i < Q; i++)
+			q[i] = i < N ? keys[i] : rand_key(&s, 0);
+		check_set(view, &r, q, Q);
+		ref_free(&r);
+		free(exact);
+		cf_numset_free(set);
+	}
+}
+
+/*
+ * A set over 2 MiB is built in memory advised MADV_HUGEPAGE; its copy
+ * (cf_numset_copy()) too; the same block in plain heap memory and a small
+ * set's copy (plain heap) answer exactly the same.
+ */
+static void
+huge_pages_same_answers(void **state)
+{
+	enum { N = 600000, Q = 60000 };
+	const char *names[] = { "", "x", "y" };
+	uint64_t *keys = malloc(N * sizeof(*keys)), *q = malloc(Q * sizeof(*q));
+	uint8_t *labels = malloc(N);
+	struct cf_numset *set, *copy, *small, *small_copy;
+	struct cf_numset_stats st;
+	const struct cf_numset *view;
+	const void *blob;
+	const char *why;
+	uint64_t s = 77, *plain;
+	size_t size, i, hits;
+	struct ref r;
+
+	for (i = 0; i < N; i++) {
+		keys[i] = rand_key(&s, 13);
+		labels[i] = (uint8_t)(i % 3);
+	}
+	assert_int_equal(cf_numset_build(keys, labels, N, names, 3, NULL, &set,
+					 &st), 0);
+	assert_true(st.bytes >= (2u << 20));
+	copy = cf_numset_copy(set);
+	assert_non_null(copy);
+	blob = cf_numset_blob(set, &size);
+	plain = malloc(size);
+	memcpy(plain, blob, size);
+	view = cf_numset_from_blob(plain, size, &why);
+	assert_non_null(view);
+
+	ref_init(&r, keys, labels, N);
+	for (i = 0; i < Q; i++)
+		q[i] = i & 1 ? keys[rnd(&s) % N] : rand_key(&s, 13);
+	hits = check_set(set, &r, q, Q);
+	assert_int_equal(check_set(copy, &r, q, Q), hits);
+	assert_int_equal(check_set(view, &r, q, Q), hits);
+	ref_free(&r);
+
+	/* Small: the heap path of both. */
+	assert_int_equal(cf_numset_build(keys, labels, 1000, names, 3, NULL,
+					 &small, NULL), 0);
+	small_copy = cf_numset_copy(small);
+	assert_non_null(small_copy);
+	ref_init(&r, keys, labels, 1000);
+	hits = check_set(small, &r, q, 2000);
+	assert_int_equal(check_set(small_copy, &r, q, 2000), hits);
+	ref_free(&r);
+
+	cf_numset_free(small_copy);
+	cf_numset_free(small);
+	cf_numset_free(copy);
+	cf_numset_free(set);
+	cf_numset_free(NULL);
+	free(plain);
+	free(keys);
+	free(labels);
+	free(q);
+}
+
 int
 main(void)
 {
@@ -239,6 +562,10 @@ main(void)
 		cmocka_unit_test(full_table),
 		cmocka_unit_test(empty_set),
 		cmocka_unit_test(blob_round_trip),
+		cmocka_unit_test(batch_sizes),
+		cmocka_unit_test(dense_tables),
+		cmocka_unit_test(window_at_the_end),
+		cmocka_unit_test(huge_pages_same_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
