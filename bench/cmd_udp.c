@@ -16,6 +16,7 @@
  */
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -719,14 +720,22 @@ expire(struct run *r, uint64_t now, uint64_t timeout_ns)
 
 /* ---- the run ------------------------------------------------------------- */
 
-/* utime + stime of @pid in clock ticks (fields 14 and 15 of
- * /proc/PID/stat, counted after the ')' closing a name that may hold
- * spaces), or -1. */
-static long long
-proc_cpu_ticks(long pid)
+/* One process as /proc/PID/stat tells it. */
+struct proc_cpu {
+	long pid;
+	long ppid;
+	long long ticks;	/* utime + stime + cutime + cstime */
+	bool in_tree;
+};
+
+/* Read /proc/@pid/stat; 0 or -1.  The fields are counted after the ')'
+ * that closes the name, which may itself hold spaces and parentheses. */
+static int
+read_proc_stat(long pid, struct proc_cpu *p)
 {
-	char path[64], line[1024], *p;
+	char path[64], line[1024], *rp;
 	unsigned long long ut, st;
+	long long cut, cst;
 	FILE *f;
 	size_t n;
 
@@ -737,13 +746,83 @@ proc_cpu_ticks(long pid)
 	n = fread(line, 1, sizeof(line) - 1, f);
 	fclose(f);
 	line[n] = '\0';
-	p = strrchr(line, ')');
-	/* After ')': state ppid pgrp session tty tpgid flags minflt cminflt
-	 * majflt cmajflt utime stime. */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%llu %llu", &ut, &st) != 2)
+	rp = strrchr(line, ')');
+	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt
+	 * cmajflt utime stime cutime cstime */
+	if (!rp || sscanf(rp + 1, " %*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			  "%llu %llu %lld %lld", &p->ppid, &ut, &st, &cut,
+			  &cst) != 5)
 		return -1;
-	return (long long)(ut + st);
+	p->pid = pid;
+	p->ticks = (long long)(ut + st) + cut + cst;
+	p->in_tree = false;
+	return 0;
+}
+
+/*
+ * CPU time, in clock ticks, of @root and every process descended from it:
+ * a server of several processes (Kamailio's UDP receivers are children of
+ * its main process) is measured whole, and threads are in their process's
+ * figures already.  Children that exited and were waited for are in their
+ * parent's cutime and cstime.  Control thread only, outside the run (it
+ * reads all of /proc).  Returns -1 when @root is not readable.
+ */
+static long long
+tree_cpu_ticks(long root)
+{
+	struct proc_cpu *all = NULL;
+	size_t n = 0, cap = 0, i;
+	long long sum = 0;
+	struct dirent *d;
+	bool grew;
+	DIR *dir;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		char *end;
+		long pid = strtol(d->d_name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		if (n == cap) {
+			struct proc_cpu *more;
+
+			cap = cap ? cap * 2 : 256;
+			more = realloc(all, cap * sizeof(*all));
+			if (!more)
+				break;
+			all = more;
+		}
+		if (read_proc_stat(pid, &all[n]) == 0)
+			n++;
+	}
+	closedir(dir);
+	for (i = 0; i < n; i++)
+		if (all[i].pid == root)
+			all[i].in_tree = true;
+	/* A process joins when its parent is in; repeat down the levels. */
+	do {
+		grew = false;
+		for (i = 0; i < n; i++) {
+			size_t k;
+
+			if (all[i].in_tree)
+				continue;
+			for (k = 0; k < n; k++)
+				if (all[k].in_tree && all[k].pid == all[i].ppid) {
+					all[i].in_tree = grew = true;
+					break;
+				}
+		}
+	} while (grew);
+	sum = -1;
+	for (i = 0; i < n; i++)
+		if (all[i].in_tree)
+			sum = (sum < 0 ? 0 : sum) + all[i].ticks;
+	free(all);
+	return sum;
 }
 
 static uint64_t
@@ -1142,7 +1221,7 @@ cmd_udp(int argc, char **argv)
 		return 1;
 	}
 	if (o.target_pid) {
-		t0 = proc_cpu_ticks(o.target_pid);
+		t0 = tree_cpu_ticks(o.target_pid);
 		if (t0 < 0) {
 			fprintf(stderr, "callfence-bench udp: cannot read "
 				"/proc/%ld/stat\n", o.target_pid);
@@ -1156,7 +1235,7 @@ cmd_udp(int argc, char **argv)
 	end_ns = bench_now_ns();
 	c1 = self_cpu_ns();
 	if (o.target_pid) {
-		t1 = proc_cpu_ticks(o.target_pid);
+		t1 = tree_cpu_ticks(o.target_pid);
 		if (t1 < 0)
 			fprintf(stderr, "callfence-bench udp: pid %ld gone before "
 				"the end of the run\n", o.target_pid);

@@ -10,6 +10,7 @@ packages="
 	libosmocore-dev libhyperscan-dev liburcu-dev libcmocka-dev libpcap-dev
 	clang libclang-rt-14-dev
 	tshark valgrind python3
+	kamailio sip-tester
 "
 
 missing=""
