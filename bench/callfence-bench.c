@@ -13,6 +13,7 @@ static const struct {
 } commands[] = {
 	{ "gen", cmd_gen, "write labelled synthetic traffic (pcap, labels, lists)" },
 	{ "quality", cmd_quality, "detection quality of a ruleset on labelled traffic" },
+	{ "udp", cmd_udp, "SIP load generator: answered calls/s, codes, losses, latency" },
 };
 
 static void
