@@ -164,7 +164,9 @@ split_multipart(const struct cf_sip_span *params,
 		b.p++;
 		b.len -= 2;
 	}
-	if (!b.len || b.len > CF_SIP_BOUNDARY_MAX)
+	/* An empty body has no delimiter; its NULL start must not be
+	 * offset either. */
+	if (!b.len || b.len > CF_SIP_BOUNDARY_MAX || !body->p)
 		return -CF_SIP_ERR_BAD_MULTIPART;
 	d.text[0] = '-';
 	d.text[1] = '-';
@@ -174,7 +176,7 @@ split_multipart(const struct cf_sip_span *params,
 	d.end = body->p + body->len;
 
 	/* The preamble before the first delimiter is not a part. */
-	d0 = body->p ? find_delim(&d, body->p, &close) : NULL;
+	d0 = find_delim(&d, body->p, &close);
 	if (!d0)
 		return -CF_SIP_ERR_BAD_MULTIPART;
 	while (!close) {
