@@ -38,14 +38,17 @@ sip_framer(const uint8_t *buf, size_t len)
 }
 
 void
-replay_emit(struct replay *r, struct cf_call *call, uint32_t frame)
+replay_emit(struct replay *r, struct cf_call *call, uint32_t frame,
+	    int ingress)
 {
 	struct cf_record_meta meta = { .frame = frame };
 	struct cf_verdict v;
 	char line[2048];
 	int n;
 
-	call->ingress = (uint8_t)cf_ingress_classify(&r->ingress, call, NULL);
+	call->ingress = (uint8_t)(ingress >= 0 ? ingress :
+				  (int)cf_ingress_classify(&r->ingress, call,
+							   NULL));
 	r->calls[call->proto]++;
 	if (r->rs) {
 		cf_ruleset_judge(r->rs, r->scratch, call, &v);
@@ -83,17 +86,22 @@ on_sip(struct replay *r, const struct cf_payload *p)
 		r->sip_requests[msg.method]++;
 	else
 		r->sip_responses[msg.status / 100]++;
-	if (!msg.request || msg.method != CF_SIP_METHOD_INVITE)
-		return;
-	cf_call_reset(&call);
-	err = cf_sip_to_call(&msg, r->plan, &call);
-	if (err < 0) {
-		r->sip_errors[-err < CF_SIP_ERR__COUNT ? -err : 0]++;
-		return;
+	if (msg.request && msg.method == CF_SIP_METHOD_INVITE) {
+		cf_call_reset(&call);
+		err = cf_sip_to_call(&msg, r->plan, &call);
+		if (err < 0) {
+			r->sip_errors[-err < CF_SIP_ERR__COUNT ? -err : 0]++;
+		} else {
+			call.rx_ns = p->ts_ns;
+			call.src = p->src;
+			replay_emit(r, &call, p->frame, -1);
+		}
 	}
-	call.rx_ns = p->ts_ns;
-	call.src = p->src;
-	replay_emit(r, &call, p->frame);
+	/* SIP-I: the ISUP record follows its SIP record.  It is decoded
+	 * even when the SIP headers did not make a record: the ISUP may
+	 * still name the parties. */
+	if (msg.body.len && msg.content_type.len)
+		replay_sip_isup(r, p, &msg);
 }
 
 static void
@@ -130,7 +138,8 @@ print_summary(const struct replay *r, const struct cf_capture *cap)
 		if (r->sip_responses[i])
 			fprintf(stderr, " %uxx %llu", i,
 				(unsigned long long)r->sip_responses[i]);
-	fprintf(stderr, "\n");
+	fprintf(stderr, "\nsip-i isup parts: %llu\n",
+		(unsigned long long)r->sip_isup);
 	replay_ss7_summary(r);
 	fprintf(stderr, "calls: sip %llu, isup %llu\n",
 		(unsigned long long)r->calls[CF_PROTO_SIP],

@@ -24,14 +24,20 @@ struct replay {
 	uint64_t sip_requests[CF_SIP_METHOD__COUNT];
 	uint64_t sip_responses[7];		/* by class, 1xx..6xx */
 	uint64_t sip_errors[CF_SIP_ERR__COUNT];
+	uint64_t sip_isup;			/* application/ISUP parts */
 	struct cf_ss7_stats ss7;
 };
 
-/* Judge (with rules) and print one call set-up. */
-void replay_emit(struct replay *r, struct cf_call *call, uint32_t frame);
+/* Judge (with rules) and print one call set-up.  @ingress is where the
+ * call entered (enum cf_ingress), or -1 to classify it from the record. */
+void replay_emit(struct replay *r, struct cf_call *call, uint32_t frame,
+		 int ingress);
 
 /* M3UA, M2PA and MTP2 payloads. */
 void replay_ss7(struct replay *r, const struct cf_payload *p);
+/* SIP-I/SIP-T: the ISUP part of a parsed SIP message, if it has one. */
+void replay_sip_isup(struct replay *r, const struct cf_payload *p,
+		     const struct cf_sip_msg *sip);
 void replay_ss7_summary(const struct replay *r);
 void replay_ss7_errors(const struct replay *r);
 

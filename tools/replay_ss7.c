@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* callfence replay: M3UA, M2PA and MTP2 payloads down to ISUP call events. */
 
+#include <callfence/hash.h>
 #include <callfence/ss7.h>
 
 #include "replay.h"
@@ -29,8 +30,64 @@ replay_ss7(struct replay *r, const struct cf_payload *p)
 	}
 	if (n == 1 && call.event == CF_EVENT_SETUP) {
 		call.rx_ns = p->ts_ns;
-		replay_emit(r, &call, p->frame);
+		replay_emit(r, &call, p->frame, -1);
 	}
+}
+
+/*
+ * SIP-I and SIP-T (Q.1912.5, RFC 3204) carry the ISUP message of the call
+ * in an application/ISUP body part, without a CIC.  Any SIP message's
+ * part is decoded and counted with the other ISUP messages; an IAM in an
+ * INVITE is emitted as a set-up of its own, right after the INVITE's SIP
+ * record, so a rule can compare what the two layers claim.
+ *
+ * Its call_ref prints as "0:0:0": the ISUP part has neither point codes
+ * nor a CIC, and the record format prints an ISUP reference as
+ * OPC:DPC:CIC.  The record's reference hash is the Call-ID's, so it
+ * correlates with the SIP record (which prints the Call-ID) and with the
+ * rest of the SIP dialogue.  It entered where its SIP message did: the
+ * ingress is the IP source's, not a point code's.
+ */
+void
+replay_sip_isup(struct replay *r, const struct cf_payload *p,
+		const struct cf_sip_msg *sip)
+{
+	const struct cf_sip_part *part;
+	struct cf_sip_body body;
+	struct cf_isup_msg msg;
+	struct cf_call call;
+	int n, ingress;
+
+	n = cf_sip_body_parts(sip, &body);
+	if (n < 0) {
+		r->sip_errors[-n < CF_SIP_ERR__COUNT ? -n : 0]++;
+		return;
+	}
+	part = cf_sip_body_find(&body, "application/isup");
+	if (!part)
+		return;
+	r->sip_isup++;
+	n = cf_isup_decode((const uint8_t *)part->body.p, part->body.len,
+			   CF_ISUP_F_NO_CIC, &msg);
+	if (n >= 0 || n == -CF_SS7_ERR_UNSUPPORTED_MSG)
+		r->ss7.isup_type[msg.type]++;
+	r->ss7.err[n < 0 ? -n : 0]++;
+	if (n < 0)
+		return;
+	if (msg.num_err)
+		r->ss7.err[msg.num_err]++;
+	if (!sip->request || sip->method != CF_SIP_METHOD_INVITE)
+		return;
+	if (cf_isup_to_call(&msg, NULL, r->plan, &call) != 1 ||
+	    call.event != CF_EVENT_SETUP)
+		return;
+	call.rx_ns = p->ts_ns;
+	call.src = p->src;
+	call.ref.hash = cf_hash_bytes(sip->call_id.p, sip->call_id.len);
+	call.proto = CF_PROTO_SIP;
+	ingress = (int)cf_ingress_classify(&r->ingress, &call, NULL);
+	call.proto = CF_PROTO_ISUP;
+	replay_emit(r, &call, p->frame, ingress);
 }
 
 void

@@ -5,6 +5,7 @@
 
 #include <callfence/call.h>
 #include <callfence/hash.h>
+#include <callfence/numkey.h>
 
 #define NAME_OF(table, i) \
 	((unsigned int)(i) < sizeof(table) / sizeof(table[0]) && table[i] ? \
@@ -61,17 +62,54 @@ cf_ingress_parse(const char *name)
 	return -1;
 }
 
+/*
+ * Only what makes a record empty is written: every decoder resets a record
+ * per message, and zeroing all ~700 bytes (most of them the raw texts and
+ * the Call-ID) cost about a fifth of the ISUP decode path.  The fields are
+ * grouped so adjacent stores merge into a few wide ones.
+ */
 void
 cf_call_reset(struct cf_call *call)
 {
+	struct cf_party *p;
 	int i;
 
-	memset(call, 0, sizeof(*call));
+	call->rx_ns = 0;
+	call->proto = CF_PROTO_NONE;
+	call->event = 0;
+	call->ingress = CF_INGRESS_UNKNOWN;
+	call->presentation = CF_PRES_UNKNOWN;
 	call->calling_category = CF_IND_ABSENT;
+	call->forwarded = false;
+	call->release_cause = 0;
+	memset(&call->src, 0, sizeof(call->src));
+
+	/* The ISUP reference overlays the start of the Call-ID: clearing
+	 * both keeps either reading of the union empty. */
+	call->ref.hash = 0;
+	memset(&call->ref.isup, 0, sizeof(call->ref.isup));
+	call->ref.sip.call_id[0] = '\0';
+	call->ref.sip.len = 0;
+	call->ref.sip.truncated = false;
+
 	for (i = 0; i < CF_PARTY__COUNT; i++) {
-		call->party[i].npi = CF_IND_ABSENT;
-		call->party[i].screening = CF_IND_ABSENT;
-		call->party[i].nai = CF_NAI_UNKNOWN;
+		p = &call->party[i];
+		p->num.key = CF_NUMKEY_NONE;
+		p->num.digits[0] = '\0';
+		p->num.len = 0;
+		p->num.err = 0;
+		p->num.form = 0;
+		p->num.domestic = false;
+		memset(p->num.pad, 0, sizeof(p->num.pad));
+		p->raw[0] = '\0';
+		p->raw_len = 0;
+		p->present = false;
+		p->raw_truncated = false;
+		p->nai = CF_NAI_UNKNOWN;
+		p->npi = CF_IND_ABSENT;
+		p->presentation = CF_PRES_UNKNOWN;
+		p->screening = CF_IND_ABSENT;
+		p->pad = 0;
 	}
 }
 

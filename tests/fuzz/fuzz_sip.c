@@ -6,7 +6,9 @@
  * read one byte past the end.  Invariants checked (abort = finding):
  *  - a successful parse stays inside the input and its spans do too;
  *  - cf_sip_message_length() never claims more bytes than it was given,
- *    and a length it returns parses as a stream message of that length.
+ *    and a length it returns parses as a stream message of that length;
+ *  - body parts (multipart, SIP-I) stay inside the message body, and an
+ *    application/ISUP part goes through the ISUP decoder as replay does.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include <callfence/call.h>
 #include <callfence/number.h>
 #include <callfence/sip.h>
+#include <callfence/ss7.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,6 +48,30 @@ check_msg(const struct cf_sip_msg *m, const char *buf, size_t len)
 		check_span(&m->pai[i], buf, len);
 }
 
+static void
+check_body(const struct cf_sip_msg *m, const struct cf_numplan *plan)
+{
+	const struct cf_sip_part *part;
+	struct cf_sip_body body;
+	struct cf_isup_msg isup;
+	struct cf_call call;
+	int i, n;
+
+	n = cf_sip_body_parts(m, &body);
+	if (n > CF_SIP_PARTS_MAX)
+		abort();
+	for (i = 0; i < n; i++) {
+		check_span(&body.part[i].body, m->body.p, m->body.len);
+		check_span(&body.part[i].headers, m->body.p, m->body.len);
+		check_span(&body.part[i].type, m->buf, m->len);
+	}
+	part = n > 0 ? cf_sip_body_find(&body, "application/isup") : NULL;
+	if (part && cf_isup_decode((const uint8_t *)part->body.p,
+				   part->body.len, CF_ISUP_F_NO_CIC,
+				   &isup) >= 0)
+		cf_isup_to_call(&isup, NULL, plan, &call);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -70,6 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_msg(&msg, buf, size);
 		cf_call_reset(&call);
 		cf_sip_to_call(&msg, &plan, &call);
+		check_body(&msg, &plan);
 		if (msg.n_via && cf_sip_parse_addr(msg.contact.p,
 						   msg.contact.len, &addr) == 0)
 			cf_sip_uri_number(&addr.uri, num, sizeof(num));

@@ -7,7 +7,14 @@ presentation must agree; the redirecting, original-called and generic
 numbers must be what `callfence normalise` makes of tshark's digits and
 nature of address (so the decoder's digits and NAI are what is checked,
 not the normaliser, which has its own tests).  Every set-up tshark saw must
-be in the output and nothing else.  Where tshark is wrong or decodes more
+be in the output and nothing else.
+
+SIP-I (tshark's transport "sip-i/sctp"): the IAM in an INVITE's
+application/ISUP body part is a record of its own, proto isup, right after
+the SIP record of the same frame.  It has no point codes and no CIC, so its
+call_ref is "0:0:0" (replay correlates it with the SIP record through the
+Call-ID's hash, which the output does not show); every other field is
+compared as for any IAM.  Where tshark is wrong or decodes more
 than an RFC decoder should, the case is listed in KNOWN with the reason.
 
 usage: check_replay_corpus.py CALLFENCE CORPUS_DIR
@@ -22,9 +29,6 @@ PLAN = ["--country-code", "1"]
 
 # (file, frame): why our output differs from tshark's, on purpose.
 KNOWN = {
-    ("heplify_sip_sctp.pcap", "isup"):
-        "SIP-I: the ISUP IAM inside the INVITE's multipart body is not yet "
-        "decoded as a second record",
     ("wswiki_isup_m3ua_draft6.cap", "isup"):
         "pre-RFC 4666 M3UA (draft 6): rejected and counted as m3ua-draft, "
         "which the corpus README allows",
@@ -124,8 +128,15 @@ def check_isup(cf, name, truth_rows, by_frame, failures):
         o = ours[nth]
         seen += 1
         apri = t["calling_apri"]
+        sip_i = t["transport"] == "sip-i/sctp"
+        if sip_i:
+            frame = by_frame[t["frame"]]
+            at = frame.index(o)
+            if at == 0 or frame[at - 1]["proto"] != "sip":
+                failures.append(f"{name} frame {t['frame']}: SIP-I IAM not "
+                                "right after its SIP record")
         want = {
-            "call_ref": f"{t['opc']}:{t['dpc']}:{t['cic']}",
+            "call_ref": "0:0:0" if sip_i else f"{t['opc']}:{t['dpc']}:{t['cic']}",
             "callee_raw": st_stripped(t["called_digits"]),
             "caller_raw": st_stripped(t["calling_digits"]),
             "presentation": {"0": "allowed", "1": "restricted", "3": "restricted"}.get(apri, ""),
@@ -162,7 +173,7 @@ def main():
             expected += len(t)
             total += check_sip(name, t, by_frame, failures)
         if os.path.exists(isup_truth):
-            t = [r for r in csv.DictReader(open(isup_truth)) if r["transport"] != "sip-i/sctp"]
+            t = list(csv.DictReader(open(isup_truth)))
             if (name, "isup") not in KNOWN:
                 expected += sum(1 for r in t if r["msg_type"] == "1")
             total += check_isup(cf, name, t, by_frame, failures)

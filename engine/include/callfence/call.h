@@ -122,7 +122,14 @@ struct cf_call {
 	struct cf_party party[CF_PARTY__COUNT];
 };
 
-/* Empty @call for reuse: all numbers absent, indicators absent. */
+/*
+ * Empty @call for reuse: all numbers absent, indicators absent, every
+ * accessor and formatter reads it as a zeroed record would.  Only the
+ * fields that say so are written: the bytes of a raw text or normalised
+ * digits past their NUL, and of the Call-ID past its length, keep what
+ * they held and are unspecified.  Read texts as strings or by their
+ * lengths, never whole; compare records field by field, not with memcmp.
+ */
 void cf_call_reset(struct cf_call *call);
 
 /*

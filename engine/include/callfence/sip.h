@@ -68,6 +68,8 @@ enum cf_sip_err {
 	CF_SIP_ERR_MISSING_CSEQ,
 	CF_SIP_ERR_BAD_URI,		/* name-addr or URI does not parse */
 	CF_SIP_ERR_NO_CALL_EVENT,	/* cf_sip_to_call(): not a call event */
+	CF_SIP_ERR_BAD_MULTIPART,	/* no usable boundary, or no delimiter */
+	CF_SIP_ERR_TOO_MANY_PARTS,	/* more than CF_SIP_PARTS_MAX parts */
 	CF_SIP_ERR__COUNT,
 };
 
@@ -283,6 +285,76 @@ bool cf_sip_uri_has_number(const struct cf_sip_uri *uri);
  */
 int cf_sip_to_call(const struct cf_sip_msg *msg,
 		   const struct cf_numplan *plan, struct cf_call *call);
+
+/* ------------------------------------------------------------------ */
+/* Body parts: RFC 2046 §5.1 multipart, or the one body (SIP-I, RFC 3204) */
+
+/* Parts a body may have; more is CF_SIP_ERR_TOO_MANY_PARTS, not a cut
+ * list, so an ISUP part cannot hide behind the bound.  SIP-I carries two
+ * (SDP and ISUP), sometimes a third (location, resource lists). */
+#define CF_SIP_PARTS_MAX	8
+/* RFC 2046 §5.1.1: a boundary is 1 to 70 characters. */
+#define CF_SIP_BOUNDARY_MAX	70
+
+/* One body part: spans into the message, nothing copied. */
+struct cf_sip_part {
+	/* The part's whole Content-Type value (or the message's for a
+	 * single-part body); empty when it has none, which RFC 2046
+	 * §5.1.1 reads as text/plain. */
+	struct cf_sip_span content_type;
+	struct cf_sip_span type;	/* "type/subtype", as written */
+	struct cf_sip_span type_params;	/* after the first ';' */
+	struct cf_sip_span headers;	/* the part's header lines */
+	struct cf_sip_span body;	/* without the CRLF before the next
+					 * delimiter, which belongs to it */
+};
+
+struct cf_sip_body {
+	uint8_t n_parts;
+	bool multipart;
+	bool closed;		/* multipart ended with "--boundary--" */
+	struct cf_sip_part part[CF_SIP_PARTS_MAX];
+};
+
+/*
+ * Split the media type of a Content-Type value @ct into "type/subtype"
+ * (white space trimmed) and the parameters after the first ';', which
+ * cf_sip_param() reads ("version", "boundary", "base").
+ */
+void cf_sip_media_type(const struct cf_sip_span *ct, struct cf_sip_span *type,
+		       struct cf_sip_span *params);
+
+/*
+ * The parts of a body whose Content-Type value is @ct.  A multipart type
+ * is split at its boundary (quoted or not): the preamble before the first
+ * delimiter and the epilogue after the close delimiter are skipped, each
+ * part's headers are read up to the blank line (folded lines allowed; a
+ * part starting with the blank line has none), and a part's
+ * Content-Length, if any, is ignored: delimiters bound the parts.  When
+ * the close delimiter is missing (a message cut short, a lying
+ * Content-Length), the last part runs to the end and @out->closed is
+ * false.  Any other type is one part: the whole body.  An empty body has
+ * no parts.
+ *
+ * A part that is itself multipart is returned as it is, not descended
+ * into: call this again on its content_type and body to do so.
+ *
+ * Returns the number of parts, or -CF_SIP_ERR_BAD_MULTIPART (no boundary
+ * parameter, one longer than CF_SIP_BOUNDARY_MAX, no delimiter in the
+ * body) or -CF_SIP_ERR_TOO_MANY_PARTS.  Reads only the @body bytes.
+ */
+int cf_sip_body_split(const struct cf_sip_span *ct,
+		      const struct cf_sip_span *body, struct cf_sip_body *out);
+
+/* cf_sip_body_split() of a parsed message's Content-Type and body. */
+int cf_sip_body_parts(const struct cf_sip_msg *msg, struct cf_sip_body *out);
+
+/*
+ * The first top-level part of media type @lc_type (lower case, compared
+ * ignoring case: "application/isup"), or NULL.
+ */
+const struct cf_sip_part *cf_sip_body_find(const struct cf_sip_body *body,
+					   const char *lc_type);
 
 /* Names for logs and counters ("truncated"); "?" when out of range. */
 const char *cf_sip_err_name(enum cf_sip_err err);

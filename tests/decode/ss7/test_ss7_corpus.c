@@ -23,6 +23,9 @@
 #include <callfence/ss7.h>
 
 static const char *data_dir = "tests/data/ss7";
+/* callfence's own captures (tests/data/captures): <stem>.vec beside
+ * <stem>.pcap.isup.truth.csv, written by make_captures.py. */
+static const char *captures_dir = "tests/data/captures";
 
 #define MAX_COLS	96
 #define LINE_MAX_LEN	8192
@@ -313,7 +316,8 @@ decode(const char *transport, const uint8_t *b, size_t n,
 }
 
 static void
-run_capture(const char *stem, struct tally *t)
+run_vectors(const char *dir, const char *stem, const char *truth_suffix,
+	    struct tally *t)
 {
 	static uint8_t bytes[4096];
 	char path[512], line[LINE_MAX_LEN];
@@ -323,10 +327,10 @@ run_capture(const char *stem, struct tally *t)
 	FILE *vec;
 
 	memset(t, 0, sizeof(*t));
-	snprintf(path, sizeof(path), "%s/%s.vec", data_dir, stem);
+	snprintf(path, sizeof(path), "%s/%s.vec", dir, stem);
 	vec = fopen(path, "r");
 	assert_non_null(vec);
-	snprintf(path, sizeof(path), "%s/%s.truth.csv", data_dir, stem);
+	snprintf(path, sizeof(path), "%s/%s%s", dir, stem, truth_suffix);
 	csv_open(&c, path);
 
 	while (fgets(line, sizeof(line), vec)) {
@@ -352,6 +356,43 @@ run_capture(const char *stem, struct tally *t)
 		fail_msg("truth frame %s: not decoded", get(&c, "frame"));
 	fclose(c.f);
 	fclose(vec);
+}
+
+static void
+run_capture(const char *stem, struct tally *t)
+{
+	run_vectors(data_dir, stem, ".truth.csv", t);
+}
+
+/* Every NAI, APRI and SI of the Calling Party Number, Redirecting,
+ * Original Called, Redirection Information, Generic Numbers, CPC, REL
+ * causes (ITU and national coding), with and without Routing Context and
+ * Network Appearance, three DATA chunks in one packet. */
+static void
+test_own_m3ua(void **state)
+{
+	struct tally t;
+
+	(void)state;
+	run_vectors(captures_dir, "isup_m3ua", ".pcap.isup.truth.csv", &t);
+	assert_int_equal(t.rows, 24);	/* 21 IAM, 3 REL */
+	assert_int_equal(t.errors, 0);
+	assert_int_equal(t.skipped, 0);
+}
+
+static void
+test_own_m2pa_mtp2(void **state)
+{
+	struct tally t;
+
+	(void)state;
+	run_vectors(captures_dir, "isup_m2pa", ".pcap.isup.truth.csv", &t);
+	assert_int_equal(t.rows, 2);
+	assert_int_equal(t.errors, 0);
+	run_vectors(captures_dir, "isup_mtp2", ".pcap.isup.truth.csv", &t);
+	assert_int_equal(t.rows, 2);
+	assert_int_equal(t.skipped, 1);	/* the FISU */
+	assert_int_equal(t.errors, 0);
 }
 
 static void
@@ -422,9 +463,13 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_m2pa),
 		cmocka_unit_test(test_mtp2),
 		cmocka_unit_test(test_draft6),
+		cmocka_unit_test(test_own_m3ua),
+		cmocka_unit_test(test_own_m2pa_mtp2),
 	};
 
 	if (argc > 1)
 		data_dir = argv[1];
+	if (argc > 2)
+		captures_dir = argv[2];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
