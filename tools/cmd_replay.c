@@ -38,17 +38,14 @@ sip_framer(const uint8_t *buf, size_t len)
 }
 
 void
-replay_emit(struct replay *r, struct cf_call *call, uint32_t frame,
-	    int ingress)
+replay_emit(struct replay *r, struct cf_call *call, uint32_t frame)
 {
 	struct cf_record_meta meta = { .frame = frame };
 	struct cf_verdict v;
 	char line[2048];
 	int n;
 
-	call->ingress = (uint8_t)(ingress >= 0 ? ingress :
-				  (int)cf_ingress_classify(&r->ingress, call,
-							   NULL));
+	call->ingress = (uint8_t)cf_ingress_classify(&r->ingress, call, NULL);
 	r->calls[call->proto]++;
 	if (r->rs) {
 		cf_ruleset_judge(r->rs, r->scratch, call, &v);
@@ -94,7 +91,7 @@ on_sip(struct replay *r, const struct cf_payload *p)
 		} else {
 			call.rx_ns = p->ts_ns;
 			call.src = p->src;
-			replay_emit(r, &call, p->frame, -1);
+			replay_emit(r, &call, p->frame);
 		}
 	}
 	/* SIP-I: the ISUP record follows its SIP record.  It is decoded

@@ -28,10 +28,8 @@ struct replay {
 	struct cf_ss7_stats ss7;
 };
 
-/* Judge (with rules) and print one call set-up.  @ingress is where the
- * call entered (enum cf_ingress), or -1 to classify it from the record. */
-void replay_emit(struct replay *r, struct cf_call *call, uint32_t frame,
-		 int ingress);
+/* Classify the ingress, judge (with rules) and print one call set-up. */
+void replay_emit(struct replay *r, struct cf_call *call, uint32_t frame);
 
 /* M3UA, M2PA and MTP2 payloads. */
 void replay_ss7(struct replay *r, const struct cf_payload *p);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* callfence replay: M3UA, M2PA and MTP2 payloads down to ISUP call events. */
 
-#include <callfence/hash.h>
 #include <callfence/ss7.h>
 
 #include "replay.h"
@@ -30,7 +29,7 @@ replay_ss7(struct replay *r, const struct cf_payload *p)
 	}
 	if (n == 1 && call.event == CF_EVENT_SETUP) {
 		call.rx_ns = p->ts_ns;
-		replay_emit(r, &call, p->frame, -1);
+		replay_emit(r, &call, p->frame);
 	}
 }
 
@@ -41,12 +40,10 @@ replay_ss7(struct replay *r, const struct cf_payload *p)
  * INVITE is emitted as a set-up of its own, right after the INVITE's SIP
  * record, so a rule can compare what the two layers claim.
  *
- * Its call_ref prints as "0:0:0": the ISUP part has neither point codes
- * nor a CIC, and the record format prints an ISUP reference as
- * OPC:DPC:CIC.  The record's reference hash is the Call-ID's, so it
- * correlates with the SIP record (which prints the Call-ID) and with the
- * rest of the SIP dialogue.  It entered where its SIP message did: the
- * ingress is the IP source's, not a point code's.
+ * The ISUP part has neither point codes nor a CIC: the record is named by
+ * the SIP Call-ID, like the SIP record and the rest of the dialogue, and
+ * it entered where its SIP message did, so its ingress is the IP
+ * source's.
  */
 void
 replay_sip_isup(struct replay *r, const struct cf_payload *p,
@@ -56,7 +53,7 @@ replay_sip_isup(struct replay *r, const struct cf_payload *p,
 	struct cf_sip_body body;
 	struct cf_isup_msg msg;
 	struct cf_call call;
-	int n, ingress;
+	int n;
 
 	n = cf_sip_body_parts(sip, &body);
 	if (n < 0) {
@@ -83,11 +80,8 @@ replay_sip_isup(struct replay *r, const struct cf_payload *p,
 		return;
 	call.rx_ns = p->ts_ns;
 	call.src = p->src;
-	call.ref.hash = cf_hash_bytes(sip->call_id.p, sip->call_id.len);
-	call.proto = CF_PROTO_SIP;
-	ingress = (int)cf_ingress_classify(&r->ingress, &call, NULL);
-	call.proto = CF_PROTO_ISUP;
-	replay_emit(r, &call, p->frame, ingress);
+	cf_call_set_sip_ref(&call, sip->call_id.p, sip->call_id.len);
+	replay_emit(r, &call, p->frame);
 }
 
 void

@@ -87,6 +87,7 @@ cf_call_reset(struct cf_call *call)
 	/* The ISUP reference overlays the start of the Call-ID: clearing
 	 * both keeps either reading of the union empty. */
 	call->ref.hash = 0;
+	call->ref.kind = CF_REF_NONE;
 	memset(&call->ref.isup, 0, sizeof(call->ref.isup));
 	call->ref.sip.call_id[0] = '\0';
 	call->ref.sip.len = 0;
@@ -139,6 +140,7 @@ cf_call_set_sip_ref(struct cf_call *call, const char *call_id, size_t len)
 	call->ref.sip.call_id[keep] = '\0';
 	call->ref.sip.len = (uint8_t)keep;
 	call->ref.sip.truncated = keep < len;
+	call->ref.kind = CF_REF_SIP;
 	call->ref.hash = cf_hash_bytes(call_id, len);
 }
 
@@ -151,6 +153,7 @@ cf_call_set_isup_ref(struct cf_call *call, uint32_t opc, uint32_t dpc,
 	call->ref.isup.opc = opc;
 	call->ref.isup.dpc = dpc;
 	call->ref.isup.cic = cic;
+	call->ref.kind = CF_REF_ISUP;
 	/* A circuit is named by its CIC between two signalling points in
 	 * either direction: the REL of a call may come from the called side,
 	 * with OPC and DPC swapped.  The hash must not depend on direction. */

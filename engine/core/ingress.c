@@ -144,7 +144,10 @@ cf_ingress_classify(const struct cf_ingress_map *map,
 	int best = -1;
 	unsigned int i;
 
-	if (call->proto == CF_PROTO_ISUP) {
+	/* A circuit's OPC names the exchange that sent the call; for
+	 * SIGTRAN the IP source is only the signalling gateway.  Calls
+	 * named by a Call-ID (SIP, and SIP-I's ISUP) came from an IP peer. */
+	if (call->ref.kind == CF_REF_ISUP) {
 		for (i = 0; i < map->n_pcs; i++) {
 			const struct cf_ingress_pc *p = &map->pcs[i];
 

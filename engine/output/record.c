@@ -29,7 +29,7 @@ put_str(struct out *o, const char *s)
 		put_char(o, *s++);
 }
 
-static void
+static void __attribute__((format(printf, 2, 3)))
 put_fmt(struct out *o, const char *fmt, ...)
 {
 	char tmp[64];
@@ -92,10 +92,12 @@ put_csv_field(struct out *o, const char *s)
 int
 cf_record_call_ref(char *buf, size_t size, const struct cf_call *call)
 {
-	if (call->proto == CF_PROTO_ISUP)
+	if (call->ref.kind == CF_REF_ISUP)
 		return snprintf(buf, size, "%u:%u:%u", call->ref.isup.opc,
 				call->ref.isup.dpc, call->ref.isup.cic);
-	return snprintf(buf, size, "%s", call->ref.sip.call_id);
+	if (call->ref.kind == CF_REF_SIP)
+		return snprintf(buf, size, "%s", call->ref.sip.call_id);
+	return snprintf(buf, size, "%s", "");
 }
 
 static const char *

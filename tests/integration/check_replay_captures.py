@@ -5,9 +5,9 @@ every field of every set-up against the tshark truth written beside them.
 Unlike the shared corpus check, which compares what tshark shows of the
 public captures, every record field is compared here:
 
-  proto, call_ref      "sip" + the Call-ID; "isup" + OPC:DPC:CIC, or
-                       "0:0:0" for SIP-I (no point codes, no CIC), which
-                       must come right after the SIP record of its frame
+  proto, call_ref      "sip" + the Call-ID; "isup" + OPC:DPC:CIC, or for
+                       SIP-I (no point codes, no CIC) the Call-ID of the
+                       SIP record it must come right after
   caller_raw           SIP: the user part of the first P-Asserted-Identity
                        value with a number (tshark's raw PAI headers split
                        here at commas outside quotes and <>), else From's;
@@ -154,7 +154,8 @@ def isup_want(cf, t):
     sip_i = t["transport"].startswith("sip-i/")
     return {
         "proto": "isup",
-        "call_ref": "0:0:0" if sip_i else f"{t['opc']}:{t['dpc']}:{t['cic']}",
+        # SIP-I: the Call-ID, checked against the SIP record below.
+        "call_ref": None if sip_i else f"{t['opc']}:{t['dpc']}:{t['cic']}",
         "caller_raw": st_stripped(t["calling_digits"]),
         "callee_raw": st_stripped(t["called_digits"]),
         "caller": isup_number(cf, t["calling_digits"], t["calling_noa"]),
@@ -191,6 +192,8 @@ def check_capture(cf, d, name, failures):
             at = rows.index(o)
             if at == 0 or rows[at - 1]["proto"] != "sip" or rows[at - 1]["frame"] != o["frame"]:
                 failures.append(f"{where}: SIP-I IAM not right after its SIP record")
+            else:
+                want["call_ref"] = rows[at - 1]["call_ref"]
         missing = set(o) - set(want) - {"frame"}
         if missing:
             failures.append(f"{where}: fields not checked: {sorted(missing)}")

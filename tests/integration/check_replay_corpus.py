@@ -12,9 +12,8 @@ be in the output and nothing else.
 SIP-I (tshark's transport "sip-i/sctp"): the IAM in an INVITE's
 application/ISUP body part is a record of its own, proto isup, right after
 the SIP record of the same frame.  It has no point codes and no CIC, so its
-call_ref is "0:0:0" (replay correlates it with the SIP record through the
-Call-ID's hash, which the output does not show); every other field is
-compared as for any IAM.  Where tshark is wrong or decodes more
+call_ref is the SIP record's Call-ID; every other field is compared as for
+any IAM.  Where tshark is wrong or decodes more
 than an RFC decoder should, the case is listed in KNOWN with the reason.
 
 usage: check_replay_corpus.py CALLFENCE CORPUS_DIR
@@ -129,14 +128,17 @@ def check_isup(cf, name, truth_rows, by_frame, failures):
         seen += 1
         apri = t["calling_apri"]
         sip_i = t["transport"] == "sip-i/sctp"
+        sip_call_id = None
         if sip_i:
             frame = by_frame[t["frame"]]
             at = frame.index(o)
             if at == 0 or frame[at - 1]["proto"] != "sip":
                 failures.append(f"{name} frame {t['frame']}: SIP-I IAM not "
                                 "right after its SIP record")
+            else:
+                sip_call_id = frame[at - 1]["call_ref"]
         want = {
-            "call_ref": "0:0:0" if sip_i else f"{t['opc']}:{t['dpc']}:{t['cic']}",
+            "call_ref": sip_call_id if sip_i else f"{t['opc']}:{t['dpc']}:{t['cic']}",
             "callee_raw": st_stripped(t["called_digits"]),
             "caller_raw": st_stripped(t["calling_digits"]),
             "presentation": {"0": "allowed", "1": "restricted", "3": "restricted"}.get(apri, ""),

@@ -89,6 +89,7 @@ sip_ref_hash_covers_the_whole_call_id(void **state)
 	assert_int_not_equal(ca.ref.hash, cb.ref.hash);
 
 	cf_call_set_sip_ref(&ca, "abc@host", 8);
+	assert_int_equal(ca.ref.kind, CF_REF_SIP);
 	assert_false(ca.ref.sip.truncated);
 	assert_string_equal(ca.ref.sip.call_id, "abc@host");
 	assert_int_equal(ca.ref.sip.len, 8);
@@ -105,6 +106,7 @@ isup_ref_names_the_circuit_in_either_direction(void **state)
 	cf_call_reset(&c);
 	cf_call_set_isup_ref(&c, 100, 200, 7);
 	h[0] = c.ref.hash;
+	assert_int_equal(c.ref.kind, CF_REF_ISUP);
 	assert_int_equal(c.ref.isup.opc, 100);
 	assert_int_equal(c.ref.isup.dpc, 200);
 	assert_int_equal(c.ref.isup.cic, 7);

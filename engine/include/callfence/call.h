@@ -82,9 +82,18 @@ struct cf_party {
 	uint8_t pad;
 };
 
+/* What identifies a call: a SIP Call-ID, or an ISUP circuit.  SIP-I
+ * records (ISUP carried in SIP) are ISUP calls named by their Call-ID. */
+enum cf_ref_kind {
+	CF_REF_NONE = 0,
+	CF_REF_SIP,
+	CF_REF_ISUP,
+};
+
 /* Identifies the call across its messages. */
 struct cf_callref {
 	uint64_t hash;			/* of the whole reference */
+	uint8_t kind;			/* enum cf_ref_kind: which member is set */
 	union {
 		struct {
 			char call_id[CF_CALL_ID_MAX];	/* NUL-terminated */

@@ -47,8 +47,8 @@ int cf_ingress_map_add_pc(struct cf_ingress_map *map, const char *spec,
 			  const char **why);
 
 /*
- * The class of @call's source: its SIP source address, or for ISUP its
- * OPC.  CF_INGRESS_UNKNOWN when nothing matches.  @known, when not NULL,
+ * The class of @call's source: the OPC of an ISUP circuit, else its IP
+ * source address.  CF_INGRESS_UNKNOWN when nothing matches.  @known, when not NULL,
  * says whether anything matched (an ACL: unknown SIP peers are refused).
  * Any thread.
  */

@@ -41,7 +41,8 @@ int cf_record_csv(char *buf, size_t size, const struct cf_call *call,
 /* The CSV header row matching cf_record_csv() (no newline). */
 const char *cf_record_csv_header(bool judged);
 
-/* The call reference as text: the SIP Call-ID, or "OPC:DPC:CIC". */
+/* The call reference as text: the SIP Call-ID, or "OPC:DPC:CIC" for an
+ * ISUP circuit, or "" when the record has none. */
 int cf_record_call_ref(char *buf, size_t size, const struct cf_call *call);
 
 #endif /* CALLFENCE_RECORD_H */
