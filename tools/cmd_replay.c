@@ -63,6 +63,13 @@ replay_emit(struct replay *r, struct cf_call *call, uint32_t frame)
 		puts(line);
 }
 
+void
+replay_observe(struct replay *r, const struct cf_call *call)
+{
+	if (r->rs && call->event != CF_EVENT_SETUP)
+		cf_ruleset_observe(r->rs, r->scratch, call);
+}
+
 static void
 on_sip(struct replay *r, const struct cf_payload *p)
 {
@@ -83,9 +90,15 @@ on_sip(struct replay *r, const struct cf_payload *p)
 		r->sip_requests[msg.method]++;
 	else
 		r->sip_responses[msg.status / 100]++;
-	if (!msg.request || msg.method != CF_SIP_METHOD_INVITE)
-		return;
 	cf_call_reset(&call);
+	if (!msg.request || msg.method != CF_SIP_METHOD_INVITE) {
+		/* 200 to INVITE, CANCEL, BYE, failures: heuristics only. */
+		if (r->rs && cf_sip_to_call(&msg, r->plan, &call) == 0) {
+			call.rx_ns = p->ts_ns;
+			replay_observe(r, &call);
+		}
+		return;
+	}
 	err = cf_sip_to_call(&msg, r->plan, &call);
 	if (err < 0) {
 		r->sip_errors[-err < CF_SIP_ERR__COUNT ? -err : 0]++;

@@ -993,8 +993,18 @@ cf_ruleset_scratch_heur(const struct cf_ruleset_scratch *s, unsigned int i)
 	return i < s->nheur ? s->heur[i] : NULL;
 }
 
+/* Whether a worker sees only its share of a key's calls: the daemon
+ * steers by the whole caller number, so a callee's callers and a caller
+ * block's numbers are spread over the workers. */
+static bool
+heur_sharded(const struct cf_heur_spec *sp)
+{
+	return sp->kind == CF_HEUR_DISTINCT_CALLERS ||
+	       (sp->key_digits && sp->kind != CF_HEUR_SEQUENTIAL);
+}
+
 /* Every table sees @call; the measures of a set-up are kept for the
- * conditions.  Distinct callers are scaled to the whole callee (see
+ * conditions.  Sharded measures are scaled to the whole key (see
  * cf_ruleset_scratch_set_shards()). */
 static void
 heur_observe_all(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
@@ -1005,7 +1015,7 @@ heur_observe_all(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
 	for (i = 0; i < s->nheur; i++) {
 		uint64_t m = cf_heur_observe(s->heur[i], call);
 
-		if (rs->heurs[i].kind == CF_HEUR_DISTINCT_CALLERS)
+		if (heur_sharded(&rs->heurs[i]))
 			m *= s->shards;
 		s->measure[i] = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
 	}

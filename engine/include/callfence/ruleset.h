@@ -328,10 +328,14 @@ int cf_ruleset_scratch_fit(struct cf_ruleset_scratch *scratch,
 void cf_ruleset_scratch_free(struct cf_ruleset_scratch *scratch);
 
 /*
- * The daemon steers calls to workers by a hash of the caller, so a
- * worker's distinct-callers table sees only the callers it owns: about
- * 1/@n of a callee's callers.  With @n workers the measure is multiplied
- * by @n (an estimate of the callee's total) before it is compared.
+ * The daemon steers calls to workers by a hash of the whole caller
+ * number, so a worker sees about 1/@n of a callee's callers and of a
+ * caller block's calls.  With @n workers those measures (distinct-callers,
+ * and block-keyed calls, distinct-callees, calls into a callee block,
+ * short-calls, concurrent-calls) are multiplied by @n, an estimate of the
+ * key's total, before they are compared.  Per-number measures are exact
+ * (a number's calls all meet on one worker); block-keyed
+ * sequential-callees is not scaled and sees only the worker's share.
  * Default 1.  Control thread, before the scratch is used.
  */
 void cf_ruleset_scratch_set_shards(struct cf_ruleset_scratch *scratch,
