@@ -10,7 +10,10 @@
  *
  * The traffic is generated in memory (no pcap), so ten million calls take
  * seconds; the generator's lists are written to a directory and replace
- * the rules' lists of the same names.
+ * the rules' lists of the same names.  One scratch judges everything, as
+ * one worker owning every caller would: set-ups through the rules, answers
+ * and releases to the heuristics (cf_ruleset_observe), the open-call sweep
+ * every 256 events.
  */
 
 #include <errno.h>
@@ -35,6 +38,7 @@ struct tally {
 	uint64_t calls[GEN_CLASS__COUNT];
 	uint64_t action[GEN_CLASS__COUNT][CF_ACTION__COUNT];
 	uint64_t *rule_fraud, *rule_legit;	/* per rule index + default */
+	uint64_t *mon_fraud, *mon_legit;	/* monitor rules: would match */
 	struct actor_state *actors[GEN_CLASS__COUNT];
 	uint32_t n_actors[GEN_CLASS__COUNT];
 };
@@ -97,6 +101,13 @@ count(struct tally *t, const struct gen_label *l, const struct cf_verdict *v)
 			t->rule_legit[r]++;
 		else
 			t->rule_fraud[r]++;
+	}
+	for (unsigned int i = 0; i < v->monitor_count &&
+	     i < CF_VERDICT_MONITOR_MAX; i++) {
+		if (is_legit(c))
+			t->mon_legit[v->monitor[i] + 1]++;
+		else
+			t->mon_fraud[v->monitor[i] + 1]++;
 	}
 	if (is_actor_class(c)) {
 		struct actor_state *a;
@@ -199,12 +210,20 @@ report(FILE *out, const struct tally *t, const struct cf_ruleset *rs,
 		(unsigned long long)(legit_flagged - legit_blocked));
 	fprintf(out, "\n%-24s %12s %12s\n", "rule", "fraud hits", "legit hits");
 	for (unsigned int r = 0; r <= n_rules; r++) {
-		if (!t->rule_fraud[r] && !t->rule_legit[r])
+		if (!t->rule_fraud[r] && !t->rule_legit[r] &&
+		    !t->mon_fraud[r] && !t->mon_legit[r])
 			continue;
-		fprintf(out, "%-24s %12llu %12llu\n",
-			r ? cf_ruleset_rule_id(rs, r - 1) : "default",
-			(unsigned long long)t->rule_fraud[r],
-			(unsigned long long)t->rule_legit[r]);
+		if (t->mon_fraud[r] || t->mon_legit[r])
+			fprintf(out, "%-24s %12llu %12llu  (monitor: would "
+				"have matched)\n",
+				cf_ruleset_rule_id(rs, r - 1),
+				(unsigned long long)t->mon_fraud[r],
+				(unsigned long long)t->mon_legit[r]);
+		else
+			fprintf(out, "%-24s %12llu %12llu\n",
+				r ? cf_ruleset_rule_id(rs, r - 1) : "default",
+				(unsigned long long)t->rule_fraud[r],
+				(unsigned long long)t->rule_legit[r]);
 	}
 }
 
@@ -304,12 +323,19 @@ cmd_quality(int argc, char **argv)
 	n_rules = cf_ruleset_rule_count(rs);
 	t.rule_fraud = calloc(n_rules + 1, sizeof(uint64_t));
 	t.rule_legit = calloc(n_rules + 1, sizeof(uint64_t));
-	if (!scratch || !t.rule_fraud || !t.rule_legit) {
+	t.mon_fraud = calloc(n_rules + 1, sizeof(uint64_t));
+	t.mon_legit = calloc(n_rules + 1, sizeof(uint64_t));
+	if (!scratch || !t.rule_fraud || !t.rule_legit || !t.mon_fraud ||
+	    !t.mon_legit) {
 		fprintf(stderr, "callfence-bench quality: out of memory\n");
 		goto out;
 	}
 
 	bench_print_machine(stderr);
+	fprintf(stderr, "heuristic state: %u tables, %.1f MiB of %.1f MiB "
+		"memory-per-core\n", cf_ruleset_heur_count(rs),
+		(double)cf_ruleset_scratch_heur_memory(scratch) / (1 << 20),
+		(double)cf_ruleset_heur_memory(rs) / (1 << 20));
 	t0 = bench_now_ns();
 	for (;;) {
 		struct cf_verdict v;
@@ -318,9 +344,14 @@ cmd_quality(int argc, char **argv)
 
 		if (!gen_next(g, &call, &l))
 			break;
-		events++;
-		if (call.event != CF_EVENT_SETUP)
+		/* The daemon sweeps forgotten calls once per batch. */
+		if (++events % 256 == 0)
+			cf_ruleset_expire(rs, scratch, call.rx_ns, 4);
+		if (call.event != CF_EVENT_SETUP) {
+			/* Answers and releases: short and concurrent calls. */
+			cf_ruleset_observe(rs, scratch, &call);
 			continue;
+		}
 		cf_ruleset_judge(rs, scratch, &call, &v);
 		if (count(&t, &l, &v) < 0) {
 			fprintf(stderr, "callfence-bench quality: out of memory\n");
@@ -332,6 +363,20 @@ cmd_quality(int argc, char **argv)
 		"(seed %llu, rules %s)\n", (unsigned long long)events,
 		(unsigned long long)cfg.calls, (double)(t1 - t0) / 1e9,
 		(unsigned long long)cfg.seed, rules);
+	{
+		uint64_t evicted = 0, expired = 0;
+
+		for (unsigned int h = 0; h < cf_ruleset_heur_count(rs); h++) {
+			const struct cf_heur_stats *st =
+				cf_heur_stats(cf_ruleset_scratch_heur(scratch, h));
+
+			evicted += st->evicted;
+			expired += st->expired;
+		}
+		fprintf(stderr, "heuristic keys evicted %llu, open calls "
+			"expired %llu\n", (unsigned long long)evicted,
+			(unsigned long long)expired);
+	}
 	report(stdout, &t, rs, n_rules, false);
 	if (csv_path) {
 		FILE *f = fopen(csv_path, "w");
@@ -354,6 +399,8 @@ out:
 		free(t.actors[i]);
 	free(t.rule_fraud);
 	free(t.rule_legit);
+	free(t.mon_fraud);
+	free(t.mon_legit);
 	cf_ruleset_scratch_free(scratch);
 	cf_ruleset_free(rs);
 	cf_diag_free(&diag);

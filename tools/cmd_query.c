@@ -69,6 +69,11 @@ print_text(const struct cf_ruleset *rs, const struct cf_verdict *v)
 		       cf_party_name(v->match.party), v->match.entry,
 		       v->match.what);
 		break;
+	case CF_MATCH_HEUR:
+		printf("matched: %s %s: %s (measured %u, threshold %u)\n",
+		       cf_party_name(v->match.party), v->match.entry,
+		       v->match.what, v->match.measure, v->match.threshold);
+		break;
 	default:
 		break;
 	}
@@ -102,9 +107,13 @@ print_json(const struct cf_ruleset *rs, const struct cf_verdict *v)
 		       cf_party_name(v->match.party), v->match.entry);
 		if (v->match.what) {
 			printf(",\"%s\":", v->match.kind == CF_MATCH_LIST ?
-			       "list" : "pattern");
+			       "list" : v->match.kind == CF_MATCH_HEUR ?
+			       "heuristic" : "pattern");
 			json_str(v->match.what);
 		}
+		if (v->match.kind == CF_MATCH_HEUR)
+			printf(",\"measure\":%u,\"threshold\":%u",
+			       v->match.measure, v->match.threshold);
 		if (v->match.label[0]) {
 			printf(",\"label\":");
 			json_str(v->match.label);

@@ -63,6 +63,13 @@ replay_emit(struct replay *r, struct cf_call *call, uint32_t frame)
 		puts(line);
 }
 
+void
+replay_observe(struct replay *r, const struct cf_call *call)
+{
+	if (r->rs && call->event != CF_EVENT_SETUP)
+		cf_ruleset_observe(r->rs, r->scratch, call);
+}
+
 static void
 on_sip(struct replay *r, const struct cf_payload *p)
 {
@@ -83,8 +90,8 @@ on_sip(struct replay *r, const struct cf_payload *p)
 		r->sip_requests[msg.method]++;
 	else
 		r->sip_responses[msg.status / 100]++;
+	cf_call_reset(&call);
 	if (msg.request && msg.method == CF_SIP_METHOD_INVITE) {
-		cf_call_reset(&call);
 		err = cf_sip_to_call(&msg, r->plan, &call);
 		if (err < 0) {
 			r->sip_errors[-err < CF_SIP_ERR__COUNT ? -err : 0]++;
@@ -93,6 +100,10 @@ on_sip(struct replay *r, const struct cf_payload *p)
 			call.src = p->src;
 			replay_emit(r, &call, p->frame);
 		}
+	} else if (r->rs && cf_sip_to_call(&msg, r->plan, &call) == 0) {
+		/* 200 to INVITE, CANCEL, BYE, failures: heuristics only. */
+		call.rx_ns = p->ts_ns;
+		replay_observe(r, &call);
 	}
 	/* SIP-I: the ISUP record follows its SIP record.  It is decoded
 	 * even when the SIP headers did not make a record: the ISUP may

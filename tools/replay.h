@@ -30,6 +30,8 @@ struct replay {
 
 /* Classify the ingress, judge (with rules) and print one call set-up. */
 void replay_emit(struct replay *r, struct cf_call *call, uint32_t frame);
+/* An answer or release: to the rules' heuristics (with rules). */
+void replay_observe(struct replay *r, const struct cf_call *call);
 
 /* M3UA, M2PA and MTP2 payloads. */
 void replay_ss7(struct replay *r, const struct cf_payload *p);

@@ -27,10 +27,13 @@ replay_ss7(struct replay *r, const struct cf_payload *p)
 	default:
 		return;
 	}
-	if (n == 1 && call.event == CF_EVENT_SETUP) {
-		call.rx_ns = p->ts_ns;
+	if (n != 1)
+		return;
+	call.rx_ns = p->ts_ns;
+	if (call.event == CF_EVENT_SETUP)
 		replay_emit(r, &call, p->frame);
-	}
+	else
+		replay_observe(r, &call);	/* ANM, CON, REL */
 }
 
 /*

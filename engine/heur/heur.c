@@ -87,6 +87,7 @@ static const char *const kind_names[CF_HEUR__COUNT] = {
 	[CF_HEUR_RANGE]		= "range-sweep",
 	[CF_HEUR_SHORT_CALLS]	= "short-calls",
 	[CF_HEUR_CONCURRENT]	= "concurrent",
+	[CF_HEUR_DISTINCT_CALLERS] = "distinct-callers",
 };
 
 const char *
@@ -100,6 +101,7 @@ slot_size_of(enum cf_heur_kind kind)
 {
 	switch (kind) {
 	case CF_HEUR_DISTINCT:
+	case CF_HEUR_DISTINCT_CALLERS:
 		return sizeof(struct distinct_slot);
 	case CF_HEUR_SEQUENTIAL:
 		return sizeof(struct sequence_slot);
@@ -318,7 +320,8 @@ window_estimate(uint32_t cur, uint32_t prev, uint64_t start_ns, uint64_t now,
 	return cur + (uint32_t)(((uint64_t)prev * (len - into)) / len);
 }
 
-/* The key the heuristic counts under: the caller's number or its block. */
+/* The key the heuristic counts under: the caller's number or its block
+ * (the callee's, for DISTINCT_CALLERS). */
 static uint64_t
 caller_key(const struct cf_heur *h, const struct cf_number *caller)
 {
@@ -419,9 +422,10 @@ counter_add(struct cf_heur *h, uint64_t key, uint64_t now)
 			       h->p.window_ns);
 }
 
+/* Set @member's bit (a callee, or a caller for DISTINCT_CALLERS). */
 static uint32_t
-observe_distinct(struct cf_heur *h, uint64_t key, const struct cf_number *callee,
-		 uint64_t now)
+observe_distinct(struct cf_heur *h, uint64_t key,
+		 const struct cf_number *member, uint64_t now)
 {
 	struct distinct_slot *s;
 	uint64_t bit;
@@ -432,7 +436,7 @@ observe_distinct(struct cf_heur *h, uint64_t key, const struct cf_number *callee
 		s->start_ns = now;
 	s->h.last_ns = now;
 	distinct_roll(s, now, h->p.window_ns);
-	bit = cf_hash64(callee->key) % BITMAP_BITS;
+	bit = cf_hash64(member->key) % BITMAP_BITS;
 	s->cur[bit / 64] |= 1ull << (bit % 64);
 	return distinct_estimate(h, s, now);
 }
@@ -544,8 +548,15 @@ cf_heur_observe(struct cf_heur *h, const struct cf_call *call)
 	caller = cf_call_number(call, CF_PARTY_CALLER);
 	if (!caller)
 		return 0;
-	key = caller_key(h, caller);
 	callee = cf_call_number(call, CF_PARTY_CALLEE);
+	if (h->p.kind == CF_HEUR_DISTINCT_CALLERS) {
+		/* The bitmap element is the whole caller number: a gang
+		 * rotating through a block still shows as many callers. */
+		if (!callee)
+			return 0;
+		return observe_distinct(h, caller_key(h, callee), caller, now);
+	}
+	key = caller_key(h, caller);
 
 	switch (h->p.kind) {
 	case CF_HEUR_RATE:
@@ -577,6 +588,11 @@ cf_heur_peek(const struct cf_heur *h, const struct cf_call *call)
 	if (!caller)
 		return 0;
 	key = caller_key(h, caller);
+	if (h->p.kind == CF_HEUR_DISTINCT_CALLERS) {
+		if (!callee)
+			return 0;
+		key = caller_key(h, callee);
+	}
 	if (h->p.kind == CF_HEUR_RANGE) {
 		if (!callee || callee->len < h->p.range_digits)
 			return 0;
@@ -586,7 +602,8 @@ cf_heur_peek(const struct cf_heur *h, const struct cf_call *call)
 	if (!s)
 		return 0;
 	switch (h->p.kind) {
-	case CF_HEUR_DISTINCT: {
+	case CF_HEUR_DISTINCT:
+	case CF_HEUR_DISTINCT_CALLERS: {
 		struct distinct_slot d = *(const struct distinct_slot *)s;
 
 		distinct_roll(&d, now, h->p.window_ns);

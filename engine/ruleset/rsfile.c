@@ -10,6 +10,8 @@
  * Number sets are stored as their blocks and used in place from the map;
  * the Hyperscan database is stored serialised and deserialised on load
  * (Hyperscan checks its own version and platform): nothing is recompiled.
+ * Heuristic specs and conditions are plain arrays; the state they
+ * describe lives in each worker's scratch, never in the file.
  */
 
 #include <errno.h>
@@ -41,6 +43,9 @@ enum sec_type {
 	SEC_PREFIX_SET,
 	SEC_PATTERNS,
 	SEC_HSDB,
+	SEC_HEURS,		/* version 2: heuristic specs */
+	SEC_HCONDS,		/* heuristic conditions */
+	SEC_HEUR_CONF,		/* the heuristics { } block */
 	SEC__COUNT,
 };
 
@@ -210,7 +215,7 @@ cf_ruleset_save(const struct cf_ruleset *rs, const char *path,
 	size_t hsdb_len = 0;
 	int fd = -1, r;
 
-	secs = calloc(9 + rs->nlists + rs->nprefixes, sizeof(*secs));
+	secs = calloc(12 + rs->nlists + rs->nprefixes, sizeof(*secs));
 	if (!secs)
 		return -ENOMEM;
 	secs[n++] = (struct out_sec){ SEC_PLAN, 0, &rs->plan, sizeof(rs->plan) };
@@ -238,6 +243,12 @@ cf_ruleset_save(const struct cf_ruleset *rs, const char *path,
 	}
 	secs[n++] = (struct out_sec){ SEC_PATTERNS, 0, rs->patterns,
 				      rs->npatterns * sizeof(*rs->patterns) };
+	secs[n++] = (struct out_sec){ SEC_HEURS, 0, rs->heurs,
+				      rs->nheurs * sizeof(*rs->heurs) };
+	secs[n++] = (struct out_sec){ SEC_HCONDS, 0, rs->hconds,
+				      rs->nhconds * sizeof(*rs->hconds) };
+	secs[n++] = (struct out_sec){ SEC_HEUR_CONF, 0, &rs->heur_conf,
+				      sizeof(rs->heur_conf) };
 	if (rs->db) {
 		if (hs_serialize_database(rs->db, &hsdb, &hsdb_len) !=
 		    HS_SUCCESS) {
@@ -455,6 +466,29 @@ cf_ruleset_load(const char *path, struct cf_ruleset **out,
 	SEC_ARRAY(SEC_LISTS, lists, nlists, struct rs_list);
 	SEC_ARRAY(SEC_PREFIXES, prefixes, nprefixes, struct rs_prefix);
 	SEC_ARRAY(SEC_PATTERNS, patterns, npatterns, struct rs_pattern);
+	SEC_ARRAY(SEC_HEURS, heurs, nheurs, struct cf_heur_spec);
+	SEC_ARRAY(SEC_HCONDS, hconds, nhconds, struct rs_hcond);
+	if (one[SEC_HEUR_CONF]->length != sizeof(rs->heur_conf))
+		BAD("%s: error: bad heuristics section", path);
+	memcpy(&rs->heur_conf, map + one[SEC_HEUR_CONF]->offset,
+	       sizeof(rs->heur_conf));
+	if (rs->heur_conf.max_call_ns == 0 || rs->heur_conf.memory == 0)
+		BAD("%s: error: bad heuristics section", path);
+	for (i = 0; i < rs->nheurs; i++)
+		if (rs->heurs[i].kind >= CF_HEUR__COUNT ||
+		    !rs_heur_spec_valid(&rs->heurs[i]))
+			BAD("%s: error: heuristic %u is inconsistent", path, i);
+	for (i = 0; i < rs->nhconds; i++) {
+		const struct rs_hcond *hc = &rs->hconds[i];
+
+		if (hc->text >= rs->strings_len || hc->cmp >= CF_CMP__COUNT ||
+		    (hc->spec == RS_HEUR_NONE ?
+		     hc->threshold < 1 || hc->threshold > CF_NUMKEY_MAX_DIGITS :
+		     hc->spec >= rs->nheurs))
+			BAD("%s: error: heuristic condition %u is inconsistent",
+			    path, i);
+	}
+	rs_heur_sign(rs);
 	if (nl != rs->nlists || np != rs->nprefixes)
 		BAD("%s: error: list sections do not match the list table", path);
 
@@ -470,7 +504,8 @@ cf_ruleset_load(const char *path, struct cf_ruleset **out,
 	}
 	for (i = 0; i < rs->nconds; i++)
 		if (!rs_cond_valid(rs->nlists, rs->nprefixes, rs->npatterns,
-				   &rs->conds[i]) || rs->conds[i].kind >= CF_COND__COUNT)
+				   rs->nhconds, &rs->conds[i]) ||
+		    rs->conds[i].kind >= CF_COND__COUNT)
 			BAD("%s: error: condition %u is inconsistent", path, i);
 	for (i = 0; i < rs->nlists; i++)
 		if (rs->lists[i].name >= rs->strings_len ||

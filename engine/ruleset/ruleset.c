@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <callfence/hash.h>
 #include <callfence/prefix.h>
 #include <callfence/ruleset.h>
 
@@ -39,7 +40,19 @@ static const char *const match_kind_names[CF_MATCH__COUNT] = {
 	[CF_MATCH_LIST]		= "list",
 	[CF_MATCH_PREFIX]	= "prefix",
 	[CF_MATCH_PATTERN]	= "pattern",
+	[CF_MATCH_HEUR]		= "heuristic",
 };
+
+static const char *const cmp_names[CF_CMP__COUNT] = {
+	[CF_CMP_GT] = ">", [CF_CMP_GE] = ">=", [CF_CMP_LT] = "<",
+	[CF_CMP_LE] = "<=", [CF_CMP_EQ] = "=",
+};
+
+const char *
+cf_cmp_name(enum cf_cmp cmp)
+{
+	return (unsigned int)cmp < CF_CMP__COUNT ? cmp_names[cmp] : "?";
+}
 
 const char *
 cf_action_name(enum cf_action action)
@@ -107,6 +120,11 @@ struct cf_ruleset_builder {
 	size_t nprefixes, prefixes_cap;
 	struct rs_pattern *patterns;
 	size_t npatterns, patterns_cap;
+	struct cf_heur_spec *heurs;
+	size_t nheurs, heurs_cap;
+	struct rs_hcond *hconds;
+	size_t nhconds, hconds_cap;
+	struct rs_heur_conf heur_conf;
 	struct rs_rule dflt;
 	bool has_default;
 	bool failed;		/* an allocation failed: finish refuses */
@@ -162,6 +180,8 @@ cf_ruleset_builder_new(const struct cf_numplan *plan)
 	if (!b)
 		return NULL;
 	b->plan = *plan;
+	b->heur_conf.memory = CF_HEUR_MEMORY_DEFAULT;
+	b->heur_conf.max_call_ns = CF_HEUR_MAX_CALL_DEFAULT;
 	add_string(b, "");	/* offset 0: the empty string */
 	b->dflt.id = add_string(b, "default");
 	b->dflt.reason = add_string(b, "no rule matched");
@@ -187,6 +207,8 @@ cf_ruleset_builder_free(struct cf_ruleset_builder *b)
 	free(b->prefixes);
 	free(b->prefix_sets);
 	free(b->patterns);
+	free(b->heurs);
+	free(b->hconds);
 	free(b);
 }
 
@@ -276,9 +298,183 @@ cf_ruleset_builder_add_pattern(struct cf_ruleset_builder *b,
 	return (int)b->npatterns++;
 }
 
+/* ---- Heuristics: specs, memory split ---------------------------------- */
+
+/* Bytes of a table per key it holds: the memory of a ruleset's tables is
+ * split in these proportions, so every table holds about as many keys
+ * (what decides whether an active caller is evicted). */
+static uint64_t
+heur_weight(const struct cf_heur_spec *spec)
+{
+	switch (spec->kind) {
+	case CF_HEUR_DISTINCT:
+	case CF_HEUR_DISTINCT_CALLERS:
+		return 96;
+	case CF_HEUR_SHORT_CALLS:
+	case CF_HEUR_CONCURRENT:
+		return 64;	/* a counter and an open call */
+	default:
+		return 32;
+	}
+}
+
+/* Kept back per table for the struct cf_heur around its slots. */
+#define HEUR_TABLE_OVERHEAD	1024
+/* The least memory cf_heur_params_check() accepts for one table. */
+#define HEUR_TABLE_MIN		(2 * 8 * 96)
+
+static void
+heur_params(const struct cf_heur_spec *spec, const struct rs_heur_conf *conf,
+	    uint64_t memory, struct cf_heur_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->kind = (enum cf_heur_kind)spec->kind;
+	p->window_ns = spec->window_ns;
+	p->key_digits = spec->key_digits;
+	p->range_digits = spec->range_digits;
+	p->short_ns = spec->short_ns;
+	p->max_call_ns = conf->max_call_ns;
+	p->memory = (size_t)memory;
+}
+
+/* Table @i's share of @conf->memory. */
+static uint64_t
+heur_share(const struct cf_heur_spec *specs, size_t n, size_t i,
+	   const struct rs_heur_conf *conf)
+{
+	uint64_t sum = 0, room;
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		sum += heur_weight(&specs[k]);
+	if (conf->memory <= n * HEUR_TABLE_OVERHEAD || sum == 0)
+		return 0;
+	room = conf->memory - n * HEUR_TABLE_OVERHEAD;
+	/* room * weight fits 64 bits for any memory below 2^56. */
+	return room / sum * heur_weight(&specs[i]) +
+	       room % sum * heur_weight(&specs[i]) / sum;
+}
+
+static uint64_t
+heur_memory_min(const struct cf_heur_spec *specs, size_t n)
+{
+	uint64_t sum = 0, wmin = UINT64_MAX;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		sum += heur_weight(&specs[k]);
+		if (heur_weight(&specs[k]) < wmin)
+			wmin = heur_weight(&specs[k]);
+	}
+	if (n == 0)
+		return 0;
+	return n * HEUR_TABLE_OVERHEAD + (HEUR_TABLE_MIN * sum + wmin - 1) / wmin;
+}
+
+bool
+rs_heur_spec_valid(const struct cf_heur_spec *spec)
+{
+	struct rs_heur_conf conf = { 1u << 20, CF_HEUR_MAX_CALL_DEFAULT };
+	struct cf_heur_params p;
+
+	if (spec->kind == CF_HEUR_NEIGHBOUR)
+		return true;
+	heur_params(spec, &conf, conf.memory, &p);
+	return cf_heur_params_check(&p) == NULL;
+}
+
+void
+rs_heur_sign(struct cf_ruleset *rs)
+{
+	uint64_t h = cf_hash64(rs->nheurs + 1);
+	uint32_t i;
+
+	h = cf_hash64(h ^ rs->heur_conf.memory);
+	h = cf_hash64(h ^ rs->heur_conf.max_call_ns);
+	for (i = 0; i < rs->nheurs; i++) {
+		const struct cf_heur_spec *sp = &rs->heurs[i];
+
+		h = cf_hash64(h ^ ((uint64_t)sp->kind << 16 |
+				   (uint64_t)sp->key_digits << 8 |
+				   sp->range_digits));
+		h = cf_hash64(h ^ sp->window_ns);
+		h = cf_hash64(h ^ sp->short_ns);
+	}
+	rs->heur_sig = h;
+}
+
+static bool
+spec_equal(const struct cf_heur_spec *a, const struct cf_heur_spec *b)
+{
+	return a->kind == b->kind && a->key_digits == b->key_digits &&
+	       a->range_digits == b->range_digits &&
+	       a->window_ns == b->window_ns && a->short_ns == b->short_ns;
+}
+
+int
+cf_ruleset_builder_add_heur(struct cf_ruleset_builder *b,
+			    const struct cf_heur_cond_def *d)
+{
+	struct cf_heur_spec spec = d->spec;
+	struct rs_hcond *hc;
+	uint32_t si = RS_HEUR_NONE;
+	size_t i;
+
+	memset(spec.pad, 0, sizeof(spec.pad));
+	if ((unsigned int)d->cmp >= CF_CMP__COUNT ||
+	    spec.kind > CF_HEUR_NEIGHBOUR || !rs_heur_spec_valid(&spec))
+		return -EINVAL;
+	if (spec.kind != CF_HEUR_NEIGHBOUR) {
+		for (i = 0; i < b->nheurs; i++)
+			if (spec_equal(&b->heurs[i], &spec))
+				break;
+		if (i == b->nheurs) {
+			if (!grow(&b->heurs, &b->heurs_cap, b->nheurs,
+				  sizeof(*b->heurs))) {
+				b->failed = true;
+				return -ENOMEM;
+			}
+			b->heurs[b->nheurs++] = spec;
+		}
+		si = (uint32_t)i;
+	} else if (d->threshold < 1 || d->threshold > CF_NUMKEY_MAX_DIGITS) {
+		return -EINVAL;
+	}
+	if (!grow(&b->hconds, &b->hconds_cap, b->nhconds, sizeof(*b->hconds))) {
+		b->failed = true;
+		return -ENOMEM;
+	}
+	hc = &b->hconds[b->nhconds];
+	memset(hc, 0, sizeof(*hc));
+	hc->spec = si;
+	hc->threshold = d->threshold;
+	hc->cmp = (uint8_t)d->cmp;
+	hc->text = add_string(b, d->text ? d->text : "heuristic");
+	return (int)b->nhconds++;
+}
+
+int
+cf_ruleset_builder_set_heur_config(struct cf_ruleset_builder *b,
+				   uint64_t memory_per_core,
+				   uint64_t max_call_ns)
+{
+	if (memory_per_core == 0 || memory_per_core > (UINT64_C(1) << 48) ||
+	    max_call_ns == 0)
+		return -EINVAL;
+	b->heur_conf.memory = memory_per_core;
+	b->heur_conf.max_call_ns = max_call_ns;
+	return 0;
+}
+
+uint64_t
+cf_ruleset_builder_heur_memory_min(const struct cf_ruleset_builder *b)
+{
+	return heur_memory_min(b->heurs, b->nheurs);
+}
+
 bool
 rs_cond_valid(uint32_t nlists, uint32_t nprefixes, uint32_t npatterns,
-	      const struct cf_cond *c)
+	      uint32_t nhconds, const struct cf_cond *c)
 {
 	if (c->party >= CF_PARTY__COUNT)
 		return false;
@@ -299,6 +495,8 @@ rs_cond_valid(uint32_t nlists, uint32_t nprefixes, uint32_t npatterns,
 		return c->arg < CF_PROTO__COUNT;
 	case CF_COND_PRESENTATION:
 		return c->arg < CF_PRES__COUNT;
+	case CF_COND_HEUR:
+		return c->arg < nhconds;
 	case CF_COND_DOMESTIC:
 	case CF_COND_FORWARDED:
 		return true;
@@ -321,7 +519,8 @@ cf_ruleset_builder_add_rule(struct cf_ruleset_builder *b,
 		return -EINVAL;
 	for (i = 0; i < nconds; i++)
 		if (!rs_cond_valid((uint32_t)b->nlists, (uint32_t)b->nprefixes,
-				   (uint32_t)b->npatterns, &conds[i]) ||
+				   (uint32_t)b->npatterns, (uint32_t)b->nhconds,
+				   &conds[i]) ||
 		    conds[i].negate > 1)
 			return -EINVAL;
 	if (!grow(&b->rules, &b->rules_cap, b->nrules, sizeof(*b->rules))) {
@@ -469,6 +668,16 @@ cf_ruleset_builder_finish(struct cf_ruleset_builder *b,
 		r = -EINVAL;
 		goto fail;
 	}
+	if (b->nheurs && b->heur_conf.memory <
+	    heur_memory_min(b->heurs, b->nheurs)) {
+		cf_diag_add(diag, "error: heuristic memory-per-core %llu is too "
+			    "small for %zu tables (at least %llu)",
+			    (unsigned long long)b->heur_conf.memory, b->nheurs,
+			    (unsigned long long)heur_memory_min(b->heurs,
+								b->nheurs));
+		r = -EINVAL;
+		goto fail;
+	}
 	rs = calloc(1, sizeof(*rs));
 	rules = calloc(b->nrules + 1, sizeof(*rules));
 	if (!rs || !rules) {
@@ -495,6 +704,12 @@ cf_ruleset_builder_finish(struct cf_ruleset_builder *b,
 	rs->nprefixes = (uint32_t)b->nprefixes;
 	rs->patterns = b->patterns;
 	rs->npatterns = (uint32_t)b->npatterns;
+	rs->heurs = b->heurs;
+	rs->nheurs = (uint32_t)b->nheurs;
+	rs->hconds = b->hconds;
+	rs->nhconds = (uint32_t)b->nhconds;
+	rs->heur_conf = b->heur_conf;
+	rs_heur_sign(rs);
 	r = rs_compile_patterns(rs, diag);
 	if (r < 0)
 		goto fail;
@@ -506,6 +721,8 @@ cf_ruleset_builder_finish(struct cf_ruleset_builder *b,
 	rs->heap[3] = b->lists;
 	rs->heap[4] = b->prefixes;
 	rs->heap[5] = b->patterns;
+	rs->heap[6] = b->heurs;
+	rs->heap[7] = b->hconds;
 	rs->owned_sets = calloc(b->nlists + b->nprefixes + 1,
 				sizeof(*rs->owned_sets));
 	if (!rs->owned_sets) {
@@ -597,14 +814,112 @@ cf_ruleset_pattern_count(const struct cf_ruleset *rs)
 	return rs->npatterns;
 }
 
+unsigned int
+cf_ruleset_heur_count(const struct cf_ruleset *rs)
+{
+	return rs->nheurs;
+}
+
+const struct cf_heur_spec *
+cf_ruleset_heur_spec(const struct cf_ruleset *rs, unsigned int i)
+{
+	return i < rs->nheurs ? &rs->heurs[i] : NULL;
+}
+
+uint64_t
+cf_ruleset_heur_memory(const struct cf_ruleset *rs)
+{
+	return rs->heur_conf.memory;
+}
+
+uint64_t
+cf_ruleset_heur_max_call(const struct cf_ruleset *rs)
+{
+	return rs->heur_conf.max_call_ns;
+}
+
 /* ---- Scratch and judging ------------------------------------------------- */
 
+/*
+ * One per worker.  Written by its worker alone while judging; allocated,
+ * fitted and freed by the control thread while no worker uses it.
+ */
 struct cf_ruleset_scratch {
 	hs_scratch_t *hs;
 	uint32_t words;		/* bitmap words per party */
 	uint8_t scanned;	/* parties scanned for the current call */
 	uint64_t *bits;		/* CF_PARTY__COUNT * words */
+	/* Heuristic state: a table per spec of the ruleset whose
+	 * signature is heur_sig, and the measures of the current call. */
+	uint32_t nheur;
+	uint64_t heur_sig;
+	struct cf_heur **heur;
+	uint32_t *measure;
+	uint32_t shards;	/* distinct-callers scale, see set_shards */
+	size_t heur_memory;
 };
+
+static void
+scratch_heur_free(struct cf_ruleset_scratch *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nheur; i++)
+		cf_heur_free(s->heur[i]);
+	free(s->heur);
+	free(s->measure);
+	s->heur = NULL;
+	s->measure = NULL;
+	s->nheur = 0;
+	s->heur_memory = 0;
+}
+
+/* Make the tables of @rs's heuristics, all or none. */
+static int
+scratch_heur_make(struct cf_ruleset_scratch *s, const struct cf_ruleset *rs)
+{
+	struct cf_heur **heur;
+	uint32_t *measure, i;
+	size_t total = 0;
+
+	heur = calloc(rs->nheurs + 1, sizeof(*heur));
+	measure = calloc(rs->nheurs + 1, sizeof(*measure));
+	if (!heur || !measure)
+		goto fail;
+	for (i = 0; i < rs->nheurs; i++) {
+		struct cf_heur_params p;
+
+		heur_params(&rs->heurs[i], &rs->heur_conf,
+			    heur_share(rs->heurs, rs->nheurs, i, &rs->heur_conf),
+			    &p);
+		heur[i] = cf_heur_new(&p);
+		if (!heur[i])
+			goto fail;
+		total += cf_heur_memory(heur[i]);
+	}
+	scratch_heur_free(s);
+	s->heur = heur;
+	s->measure = measure;
+	s->nheur = rs->nheurs;
+	s->heur_sig = rs->heur_sig;
+	s->heur_memory = total;
+	return 0;
+fail:
+	if (heur)
+		for (i = 0; i < rs->nheurs; i++)
+			cf_heur_free(heur[i]);
+	free(heur);
+	free(measure);
+	return -ENOMEM;
+}
+
+static bool
+scratch_heur_fits(const struct cf_ruleset_scratch *s,
+		  const struct cf_ruleset *rs)
+{
+	return s->nheur == rs->nheurs &&
+	       (rs->nheurs == 0 || s->heur_sig == rs->heur_sig);
+}
 
 int
 cf_ruleset_scratch_fit(struct cf_ruleset_scratch *s,
@@ -624,6 +939,8 @@ cf_ruleset_scratch_fit(struct cf_ruleset_scratch *s,
 		s->bits = bits;
 		s->words = words;
 	}
+	if (!scratch_heur_fits(s, rs) && scratch_heur_make(s, rs) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -634,6 +951,7 @@ cf_ruleset_scratch_alloc(const struct cf_ruleset *rs)
 
 	if (!s)
 		return NULL;
+	s->shards = 1;
 	if (rs->proto_scratch &&
 	    hs_clone_scratch(rs->proto_scratch, &s->hs) != HS_SUCCESS) {
 		free(s);
@@ -653,7 +971,75 @@ cf_ruleset_scratch_free(struct cf_ruleset_scratch *s)
 		return;
 	hs_free_scratch(s->hs);
 	free(s->bits);
+	scratch_heur_free(s);
 	free(s);
+}
+
+void
+cf_ruleset_scratch_set_shards(struct cf_ruleset_scratch *s, unsigned int n)
+{
+	s->shards = n ? n : 1;
+}
+
+size_t
+cf_ruleset_scratch_heur_memory(const struct cf_ruleset_scratch *s)
+{
+	return s->heur_memory;
+}
+
+const struct cf_heur *
+cf_ruleset_scratch_heur(const struct cf_ruleset_scratch *s, unsigned int i)
+{
+	return i < s->nheur ? s->heur[i] : NULL;
+}
+
+/* Whether a worker sees only its share of a key's calls: the daemon
+ * steers by the whole caller number, so a callee's callers and a caller
+ * block's numbers are spread over the workers. */
+static bool
+heur_sharded(const struct cf_heur_spec *sp)
+{
+	return sp->kind == CF_HEUR_DISTINCT_CALLERS ||
+	       (sp->key_digits && sp->kind != CF_HEUR_SEQUENTIAL);
+}
+
+/* Every table sees @call; the measures of a set-up are kept for the
+ * conditions.  Sharded measures are scaled to the whole key (see
+ * cf_ruleset_scratch_set_shards()). */
+static void
+heur_observe_all(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
+		 const struct cf_call *call)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nheur; i++) {
+		uint64_t m = cf_heur_observe(s->heur[i], call);
+
+		if (heur_sharded(&rs->heurs[i]))
+			m *= s->shards;
+		s->measure[i] = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+	}
+}
+
+void
+cf_ruleset_observe(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
+		   const struct cf_call *call)
+{
+	if (!scratch_heur_fits(s, rs))
+		return;
+	heur_observe_all(rs, s, call);
+}
+
+void
+cf_ruleset_expire(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
+		  uint64_t now, unsigned int budget)
+{
+	uint32_t i;
+
+	if (!scratch_heur_fits(s, rs))
+		return;
+	for (i = 0; i < s->nheur; i++)
+		cf_heur_expire(s->heur[i], now, budget);
 }
 
 struct scan_ctx {
@@ -685,6 +1071,78 @@ set_match(struct cf_match *m, enum cf_match_kind kind,
 	m->what = what;
 	m->label = label;
 	snprintf(m->entry, sizeof(m->entry), "%s", entry);
+}
+
+static bool
+compare(uint32_t v, enum cf_cmp cmp, uint32_t t)
+{
+	switch (cmp) {
+	case CF_CMP_GT:
+		return v > t;
+	case CF_CMP_GE:
+		return v >= t;
+	case CF_CMP_LT:
+		return v < t;
+	case CF_CMP_LE:
+		return v <= t;
+	case CF_CMP_EQ:
+		return v == t;
+	default:
+		return false;
+	}
+}
+
+/* Leading digits @a and @b share. */
+static uint32_t
+shared_digits(const struct cf_number *a, const struct cf_number *b)
+{
+	uint32_t i, n = a->len < b->len ? a->len : b->len;
+
+	for (i = 0; i < n && a->digits[i] == b->digits[i]; i++)
+		;
+	return i;
+}
+
+/* A heuristic condition: the measure the scratch took for this call. */
+static bool
+eval_heur(const struct cf_ruleset *rs, const struct cf_ruleset_scratch *s,
+	  const struct cf_call *call, const struct rs_hcond *hc, bool negate,
+	  struct cf_match *m)
+{
+	const struct cf_number *num;
+	const struct cf_heur_spec *sp;
+	enum cf_party_role party = CF_PARTY_CALLER;
+	uint32_t measure;
+	unsigned int d;
+
+	if (hc->spec == RS_HEUR_NONE) {
+		const struct cf_number *callee;
+
+		if (!cf_heur_neighbour(call, hc->threshold))
+			return false;
+		num = cf_call_number(call, CF_PARTY_CALLER);
+		callee = cf_call_number(call, CF_PARTY_CALLEE);
+		measure = shared_digits(num, callee);
+		d = 0;
+	} else {
+		sp = &rs->heurs[hc->spec];
+		measure = s->measure[hc->spec];
+		if (!compare(measure, (enum cf_cmp)hc->cmp, hc->threshold))
+			return false;
+		if (sp->kind == CF_HEUR_DISTINCT_CALLERS)
+			party = CF_PARTY_CALLEE;
+		num = cf_call_number(call, party);
+		d = sp->key_digits;
+	}
+	if (!negate && m->kind == CF_MATCH_NONE) {
+		set_match(m, CF_MATCH_HEUR, party, rs_str(rs, hc->text), "",
+			  num ? num->digits : "");
+		if (d && d < sizeof(m->entry))
+			m->entry[d] = '\0';	/* the block, not the number */
+		m->measure = measure;
+		m->threshold = hc->threshold;
+	}
+	return true;
 }
 
 /* One condition, before `not`.  @m collects what matched. */
@@ -769,6 +1227,8 @@ eval_cond(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
 		return call->presentation == c->arg;
 	case CF_COND_FORWARDED:
 		return call->forwarded;
+	case CF_COND_HEUR:
+		return eval_heur(rs, s, call, &rs->hconds[c->arg], c->negate, m);
 	case CF_COND__COUNT:
 		break;
 	}
@@ -797,11 +1257,14 @@ cf_ruleset_judge(const struct cf_ruleset *rs,
 
 	memset(v, 0, sizeof(*v));
 	v->match.label = "";
-	if (rs->npatterns > (uint64_t)s->words * 64 || (rs->db && !s->hs)) {
+	if (rs->npatterns > (uint64_t)s->words * 64 || (rs->db && !s->hs) ||
+	    !scratch_heur_fits(s, rs)) {
 		decide(rs, &rs->rules[rs->nrules], -1, v);
 		return -EINVAL;
 	}
 	s->scanned = 0;
+	/* Before any rule: every attempt counts, whichever rule decides. */
+	heur_observe_all(rs, s, call);
 	for (i = 0; i < rs->nrules; i++) {
 		const struct rs_rule *rule = &rs->rules[i];
 		struct cf_match m = { .label = "" };

@@ -42,6 +42,24 @@ struct rs_pattern {
 	uint8_t pad[3];
 };
 
+/* A heuristic condition: measure of table @spec (RS_HEUR_NONE: the
+ * stateless neighbour test) compared with @threshold. */
+struct rs_hcond {
+	uint32_t spec;
+	uint32_t threshold;
+	uint32_t text;		/* string: the condition as written */
+	uint8_t cmp;		/* enum cf_cmp */
+	uint8_t pad[3];
+};
+
+#define RS_HEUR_NONE	UINT32_MAX
+
+/* The heuristics { } block. */
+struct rs_heur_conf {
+	uint64_t memory;	/* per worker, all tables together */
+	uint64_t max_call_ns;
+};
+
 struct cf_ruleset {
 	struct cf_numplan plan;
 	const char *strings;
@@ -61,12 +79,18 @@ struct cf_ruleset {
 	uint8_t pattern_parties;	/* bit per party some pattern scans */
 	hs_database_t *db;		/* NULL without patterns */
 	hs_scratch_t *proto_scratch;	/* prototype to clone per thread */
+	uint32_t nheurs;
+	const struct cf_heur_spec *heurs;
+	uint32_t nhconds;
+	const struct rs_hcond *hconds;
+	struct rs_heur_conf heur_conf;
+	uint64_t heur_sig;		/* of heurs + heur_conf: scratch fit */
 
 	/* Who owns what: a built ruleset owns heap copies; a loaded one
 	 * its map (and the arrays of pointers). */
 	void *map;
 	size_t map_len;
-	void *heap[6];
+	void *heap[8];
 	struct cf_numset **owned_sets;
 	uint32_t nowned;
 };
@@ -85,6 +109,12 @@ void rs_unmap(void *map, size_t len);
 
 /* Whether condition @c refers only to things @rs has. */
 bool rs_cond_valid(uint32_t nlists, uint32_t nprefixes, uint32_t npatterns,
-		   const struct cf_cond *c);
+		   uint32_t nhconds, const struct cf_cond *c);
+
+/* Whether a heuristic spec is one the engine can make a table for. */
+bool rs_heur_spec_valid(const struct cf_heur_spec *spec);
+
+/* Set rs->heur_sig from the heuristics (after building or loading). */
+void rs_heur_sign(struct cf_ruleset *rs);
 
 #endif

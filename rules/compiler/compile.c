@@ -27,12 +27,13 @@ enum tok_kind {
 	T_LBRACE,
 	T_RBRACE,
 	T_COMMA,
+	T_OP,		/* > >= < <= = */
 };
 
 static const char *const tok_names[] = {
 	[T_EOF] = "end of file", [T_WORD] = "word", [T_STRING] = "string",
 	[T_REGEX] = "regex", [T_LBRACE] = "'{'", [T_RBRACE] = "'}'",
-	[T_COMMA] = "','",
+	[T_COMMA] = "','", [T_OP] = "comparison",
 };
 
 struct tok {
@@ -49,8 +50,10 @@ struct pos {
 
 struct pcond {
 	struct cf_cond c;
-	struct pos at;		/* of the list name, prefix or regex */
-	char *name;		/* list name or regex */
+	struct pos at;		/* of the list name, prefix, regex or
+				 * heuristic */
+	char *name;		/* list name, regex, or heuristic as written */
+	struct cf_heur_cond_def heur;	/* CF_COND_HEUR */
 	uint64_t *prefixes;
 	size_t nprefixes;
 };
@@ -119,6 +122,13 @@ struct parser {
 	struct pos default_at;
 	enum cf_action default_action;
 	char *default_reason;
+
+	/* heuristics { } */
+	bool has_heur;
+	struct pos heur_at;		/* of memory-per-core, else the block */
+	uint64_t heur_memory;
+	uint64_t heur_max_call_ns;
+	bool heur_reported;
 };
 
 static void
@@ -272,6 +282,13 @@ lex(struct parser *p, const char *s, size_t n)
 			col++;
 			continue;
 		}
+		if (c == '>' || c == '<' || c == '=') {
+			len = c != '=' && i + 1 < n && s[i + 1] == '=' ? 2 : 1;
+			push_tok(p, T_OP, line, col, s + i, len);
+			i += len;
+			col += (uint32_t)len;
+			continue;
+		}
 		if (c == '"' || c == '/') {
 			used = lex_quoted(p, s + i, n - i, c, buf, &len);
 			if (!used) {
@@ -339,8 +356,8 @@ is_word(const struct tok *t, const char *w)
 static const char *
 describe(const struct tok *t)
 {
-	return t->kind == T_WORD || t->kind == T_STRING ? t->text :
-	       tok_names[t->kind];
+	return t->kind == T_WORD || t->kind == T_STRING || t->kind == T_OP ?
+	       t->text : tok_names[t->kind];
 }
 
 /* After an error: go on at the first token of a later line, stopping at a
@@ -628,6 +645,337 @@ bad:
 	return false;
 }
 
+
+/* ---- Heuristic conditions ------------------------------------------------ */
+
+#define NS_PER_S	UINT64_C(1000000000)
+#define WINDOW_MAX_S	(24 * 3600)
+/* Linear-counting bitmaps saturate near 1600 and lose accuracy above
+ * ~800 (engine/heur/README.md). */
+#define DISTINCT_MAX	800
+#define THRESHOLD_MAX	1000000
+
+/* A whole number in [@lo, @hi] from word @t; false (with an error) if not. */
+static bool
+whole(struct parser *p, const struct tok *t, const char *what, long lo,
+      long hi, long *out)
+{
+	char *end;
+	long v;
+
+	v = t->kind == T_WORD ? strtol(t->text, &end, 10) : 0;
+	if (t->kind != T_WORD || *end || end == t->text || v < lo || v > hi) {
+		perr(p, at(t), "expected %s (%ld to %ld), found %s", what, lo,
+		     hi, describe(t));
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* "30s", "10m", "4h", "1d" in seconds. */
+static bool
+duration_s(const char *text, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t unit;
+
+	if (*text < '0' || *text > '9')
+		return false;
+	v = strtoull(text, &end, 10);
+	if (strcmp(end, "s") == 0)
+		unit = 1;
+	else if (strcmp(end, "m") == 0)
+		unit = 60;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else if (strcmp(end, "d") == 0)
+		unit = 86400;
+	else
+		return false;
+	if (v > 1000000)
+		return false;
+	*out = v * unit;
+	return true;
+}
+
+static bool
+duration(struct parser *p, const struct tok *t, const char *what,
+	 uint64_t lo_s, uint64_t hi_s, uint64_t *ns)
+{
+	uint64_t v;
+
+	if (t->kind != T_WORD || !duration_s(t->text, &v) || v < lo_s ||
+	    v > hi_s) {
+		perr(p, at(t), "expected %s from %llus to %lluh (e.g. 30s, 10m, "
+		     "1h), found %s", what, (unsigned long long)lo_s,
+		     (unsigned long long)(hi_s / 3600), describe(t));
+		return false;
+	}
+	*ns = v * NS_PER_S;
+	return true;
+}
+
+static bool
+expect_word(struct parser *p, const char *w, const char *after)
+{
+	struct tok *t = next(p);
+
+	if (!is_word(t, w)) {
+		perr(p, at(t), "expected %s after %s, found %s", w, after,
+		     describe(t));
+		return false;
+	}
+	return true;
+}
+
+/* CMP N: the comparison and the threshold. */
+static bool
+comparison(struct parser *p, struct pcond *pc, const char *measure, long max)
+{
+	static const char *const ops[CF_CMP__COUNT] = {
+		[CF_CMP_GT] = ">", [CF_CMP_GE] = ">=", [CF_CMP_LT] = "<",
+		[CF_CMP_LE] = "<=", [CF_CMP_EQ] = "=",
+	};
+	struct tok *t = next(p);
+	long v;
+	int i;
+
+	for (i = 0; i < CF_CMP__COUNT; i++)
+		if (t->kind == T_OP && strcmp(t->text, ops[i]) == 0)
+			break;
+	if (i == CF_CMP__COUNT) {
+		perr(p, at(t), "expected a comparison (>, >=, <, <= or =) after "
+		     "%s, found %s", measure, describe(t));
+		return false;
+	}
+	pc->heur.cmp = (enum cf_cmp)i;
+	t = next(p);
+	if (max == DISTINCT_MAX && t->kind == T_WORD &&
+	    strtol(t->text, NULL, 10) > DISTINCT_MAX) {
+		perr(p, at(t), "%s %s: distinct counts are estimated and lose "
+		     "accuracy above %d (see rules/README.md): use a threshold "
+		     "up to %d or a shorter window", measure, t->text,
+		     DISTINCT_MAX, DISTINCT_MAX);
+		return false;
+	}
+	if (!whole(p, t, "a count", 0, max, &v))
+		return false;
+	pc->heur.threshold = (uint32_t)v;
+	return true;
+}
+
+/* per DURATION: the window. */
+static bool
+window(struct parser *p, struct pcond *pc, const char *measure)
+{
+	char after[64];
+
+	snprintf(after, sizeof(after), "the threshold of %s", measure);
+	if (!expect_word(p, "per", after))
+		return false;
+	return duration(p, next(p), "a window", 1, WINDOW_MAX_S,
+			&pc->heur.spec.window_ns);
+}
+
+/* The tokens from @first to the current one, as the condition's text. */
+static void
+heur_text(struct parser *p, struct pcond *pc, size_t first)
+{
+	size_t i, len = 0;
+	char *text;
+
+	for (i = first; i < p->pos; i++)
+		len += strlen(p->toks[i].text) + 1;
+	text = track(p, malloc(len + 1));
+	if (!text)
+		return;
+	text[0] = '\0';
+	for (i = first; i < p->pos; i++) {
+		if (i > first)
+			strcat(text, " ");
+		strcat(text, p->toks[i].text);
+	}
+	pc->name = text;
+	pc->heur.text = text;
+}
+
+/*
+ * After `caller` / `callee`: a heuristic measure, or false without
+ * consuming anything when the next word is not one.  @first is the
+ * party's token (the condition's text starts there).
+ */
+static int
+parse_heur_cond(struct parser *p, struct pcond *pc, struct tok *party_tok,
+		size_t first)
+{
+	struct cf_heur_spec *sp = &pc->heur.spec;
+	bool caller = is_word(party_tok, "caller");
+	struct tok *t = peek(p);
+	long v;
+
+	if (!(caller || is_word(party_tok, "callee")))
+		return 0;
+	if (!is_word(t, "block") && !is_word(t, "calls") &&
+	    !is_word(t, "distinct-callees") &&
+	    !is_word(t, "sequential-callees") &&
+	    !is_word(t, "short-calls") && !is_word(t, "concurrent-calls") &&
+	    !is_word(t, "neighbour") && !is_word(t, "distinct-callers"))
+		return 0;
+	pc->c.kind = CF_COND_HEUR;
+	pc->at = at(party_tok);
+	memset(&pc->heur, 0, sizeof(pc->heur));
+	if (is_word(t, "neighbour")) {
+		next(p);
+		if (!caller) {
+			perr(p, at(t), "neighbour compares the caller with the "
+			     "callee: write caller neighbour callee DIGITS");
+			return -1;
+		}
+		if (!expect_word(p, "callee", "neighbour") ||
+		    !whole(p, next(p), "a number of leading digits", 1,
+			   CF_NUMKEY_MAX_DIGITS, &v))
+			return -1;
+		sp->kind = CF_HEUR_NEIGHBOUR;
+		pc->heur.threshold = (uint32_t)v;
+		heur_text(p, pc, first);
+		return 1;
+	}
+	if (is_word(t, "block")) {
+		next(p);
+		if (!whole(p, next(p), "a block length in digits", 1,
+			   CF_NUMKEY_MAX_DIGITS, &v))
+			return -1;
+		sp->key_digits = (uint8_t)v;
+	}
+	t = next(p);
+	if (!caller) {
+		if (!is_word(t, "distinct-callers")) {
+			perr(p, at(t), "expected distinct-callers after %s, "
+			     "found %s", party_tok->text, describe(t));
+			return -1;
+		}
+		sp->kind = CF_HEUR_DISTINCT_CALLERS;
+		if (!comparison(p, pc, t->text, DISTINCT_MAX) ||
+		    !window(p, pc, t->text))
+			return -1;
+	} else if (is_word(t, "calls") && is_word(peek(p), "into")) {
+		next(p);
+		if (!expect_word(p, "callee", "into") ||
+		    !expect_word(p, "block", "into callee") ||
+		    !whole(p, next(p), "a callee block length in digits", 1,
+			   CF_NUMKEY_MAX_DIGITS, &v))
+			return -1;
+		sp->kind = CF_HEUR_RANGE;
+		sp->range_digits = (uint8_t)v;
+		if (!comparison(p, pc, "calls into callee block", THRESHOLD_MAX) ||
+		    !window(p, pc, "calls into callee block"))
+			return -1;
+	} else if (is_word(t, "calls")) {
+		sp->kind = CF_HEUR_RATE;
+		if (!comparison(p, pc, "calls", THRESHOLD_MAX) ||
+		    !window(p, pc, "calls"))
+			return -1;
+	} else if (is_word(t, "distinct-callees")) {
+		sp->kind = CF_HEUR_DISTINCT;
+		if (!comparison(p, pc, t->text, DISTINCT_MAX) ||
+		    !window(p, pc, t->text))
+			return -1;
+	} else if (is_word(t, "sequential-callees")) {
+		sp->kind = CF_HEUR_SEQUENTIAL;
+		if (!comparison(p, pc, t->text, THRESHOLD_MAX))
+			return -1;
+		/* Optional: the longest pause inside a run. */
+		if (is_word(peek(p), "within")) {
+			next(p);
+			if (!duration(p, next(p), "a pause", 1, WINDOW_MAX_S,
+				      &sp->window_ns))
+				return -1;
+		}
+	} else if (is_word(t, "short-calls")) {
+		sp->kind = CF_HEUR_SHORT_CALLS;
+		if (!expect_word(p, "under", "short-calls") ||
+		    !duration(p, next(p), "a call length", 1, 3600,
+			      &sp->short_ns) ||
+		    !comparison(p, pc, "short-calls under", THRESHOLD_MAX) ||
+		    !window(p, pc, "short-calls"))
+			return -1;
+	} else if (is_word(t, "concurrent-calls")) {
+		sp->kind = CF_HEUR_CONCURRENT;
+		if (!comparison(p, pc, t->text, THRESHOLD_MAX))
+			return -1;
+	} else {
+		perr(p, at(t), "expected calls, distinct-callees, "
+		     "sequential-callees, short-calls or concurrent-calls "
+		     "after caller block, found %s", describe(t));
+		return -1;
+	}
+	heur_text(p, pc, first);
+	return 1;
+}
+
+/* heuristics { memory-per-core SIZE  max-call DURATION } */
+static void
+parse_heuristics(struct parser *p, struct tok *kw)
+{
+	struct tok *t;
+
+	if (p->has_heur)
+		perr(p, at(kw), "a second heuristics block (one per file)");
+	p->has_heur = true;
+	p->heur_at = at(kw);
+	t = next(p);
+	if (t->kind != T_LBRACE) {
+		perr(p, at(t), "expected '{' after heuristics, found %s",
+		     describe(t));
+		sync_line(p, t->line, false);
+		return;
+	}
+	for (;;) {
+		struct tok *key = next(p), *v;
+
+		if (key->kind == T_RBRACE)
+			return;
+		if (key->kind == T_EOF) {
+			perr(p, at(kw), "heuristics block is not closed");
+			return;
+		}
+		if (is_word(key, "memory-per-core")) {
+			char *end;
+			unsigned long long n;
+
+			v = next(p);
+			n = v->kind == T_WORD && v->text[0] >= '0' &&
+			    v->text[0] <= '9' ? strtoull(v->text, &end, 10) : 0;
+			if (n && (*end == 'K' || *end == 'k'))
+				n <<= 10, end++;
+			else if (n && *end == 'M')
+				n <<= 20, end++;
+			else if (n && *end == 'G')
+				n <<= 30, end++;
+			if (!n || *end || n > (1ull << 40)) {
+				perr(p, at(v), "expected a memory size such as "
+				     "64M, 512K or 2G (up to 1024G), found %s",
+				     describe(v));
+				sync_line(p, key->line, true);
+				continue;
+			}
+			p->heur_memory = n;
+			p->heur_at = at(v);
+		} else if (is_word(key, "max-call")) {
+			if (!duration(p, next(p), "a call length", 60,
+				      7 * 86400, &p->heur_max_call_ns))
+				sync_line(p, key->line, true);
+		} else {
+			perr(p, at(key), "unknown heuristics setting '%s' "
+			     "(expected memory-per-core or max-call)",
+			     describe(key));
+			sync_line(p, key->line, true);
+		}
+	}
+}
+
 static bool parse_cond(struct parser *p, struct pcond *pc);
 
 /* PARTY in LIST | prefix P,... | matches /re/ | domestic | invalid [why] |
@@ -635,10 +983,14 @@ static bool parse_cond(struct parser *p, struct pcond *pc);
 static bool
 parse_party_cond(struct parser *p, struct pcond *pc, struct tok *party_tok)
 {
-	struct tok *op = next(p), *t;
-	int party2;
+	struct tok *op, *t;
+	int party2, h;
 
 	pc->c.party = (uint8_t)party_of(party_tok);
+	h = parse_heur_cond(p, pc, party_tok, (size_t)(party_tok - p->toks));
+	if (h)
+		return h > 0;
+	op = next(p);
 	if (is_word(op, "in")) {
 		t = next(p);
 		if (t->kind != T_WORD) {
@@ -696,8 +1048,9 @@ parse_party_cond(struct parser *p, struct pcond *pc, struct tok *party_tok)
 		pc->c.arg = (uint32_t)party2;
 		return true;
 	}
-	perr(p, at(op), "expected in, prefix, matches, domestic, invalid or "
-	     "equals after %s, found %s", party_tok->text, describe(op));
+	perr(p, at(op), "expected in, prefix, matches, domestic, invalid, "
+	     "equals or a heuristic (calls, distinct-callees, ...) after %s, "
+	     "found %s", party_tok->text, describe(op));
 	return false;
 }
 
@@ -940,9 +1293,11 @@ parse_file(struct parser *p)
 			parse_rule(p, t);
 		else if (is_word(t, "default"))
 			parse_default(p, t);
+		else if (is_word(t, "heuristics"))
+			parse_heuristics(p, t);
 		else {
-			perr(p, at(t), "expected plan, list, rule or default, "
-			     "found %s", describe(t));
+			perr(p, at(t), "expected plan, list, heuristics, rule or "
+			     "default, found %s", describe(t));
 			sync_line(p, t->line, false);
 		}
 	}
@@ -1006,6 +1361,30 @@ list_path(struct parser *p, const char *dir, const struct plist *l,
 	return track(p, path);
 }
 
+/* Add heuristic condition @pc; its table's memory is checked here, so a
+ * budget too small is reported at the heuristics block. */
+static int
+add_heur(struct parser *p, struct cf_ruleset_builder *b, struct pcond *pc)
+{
+	uint64_t need;
+	int r = cf_ruleset_builder_add_heur(b, &pc->heur);
+
+	if (r == -EINVAL) {
+		perr(p, pc->at, "heuristic '%s' is not usable", pc->name);
+		return 0;
+	}
+	need = cf_ruleset_builder_heur_memory_min(b);
+	if (r >= 0 && need > p->heur_memory && !p->heur_reported) {
+		p->heur_reported = true;
+		perr(p, p->has_heur ? p->heur_at : pc->at, "memory-per-core "
+		     "%lluK is too small for the heuristic tables of these "
+		     "rules (at least %lluK)",
+		     (unsigned long long)(p->heur_memory >> 10),
+		     (unsigned long long)((need + 1023) >> 10));
+	}
+	return r;
+}
+
 static int
 build(struct parser *p, const struct cf_numplan *plan, const char *dir,
       const struct cf_rules_opts *opts, struct cf_ruleset **out)
@@ -1017,6 +1396,8 @@ build(struct parser *p, const struct cf_numplan *plan, const char *dir,
 
 	if (!b)
 		return -ENOMEM;
+	cf_ruleset_builder_set_heur_config(b, p->heur_memory,
+					   p->heur_max_call_ns);
 	/* Load every list, even after a bad one: all errors in one run. */
 	for (i = 0; i < p->nlists; i++) {
 		struct plist *l = &p->lists[i];
@@ -1075,6 +1456,8 @@ build(struct parser *p, const struct cf_numplan *plan, const char *dir,
 			else if (pc->c.kind == CF_COND_MATCHES)
 				r = cf_ruleset_builder_add_pattern(b, pc->name,
 						(enum cf_party_role)pc->c.party);
+			else if (pc->c.kind == CF_COND_HEUR)
+				r = add_heur(p, b, pc);
 			else
 				continue;
 			if (r < 0)
@@ -1087,6 +1470,10 @@ build(struct parser *p, const struct cf_numplan *plan, const char *dir,
 	}
 	cf_ruleset_builder_set_default(b, p->default_action, p->default_reason);
 	free(conds);
+	if (p->errors) {
+		cf_ruleset_builder_free(b);
+		return -EINVAL;
+	}
 	return cf_ruleset_builder_finish(b, out, p->diag);
 
 fail:
@@ -1117,7 +1504,11 @@ cf_rules_compile_text(const char *name, const char *text, size_t len,
 		      const char *dir, const struct cf_rules_opts *opts,
 		      struct cf_ruleset **out, struct cf_diag *diag)
 {
-	struct parser p = { .name = name, .diag = diag };
+	struct parser p = {
+		.name = name, .diag = diag,
+		.heur_memory = CF_HEUR_MEMORY_DEFAULT,
+		.heur_max_call_ns = CF_HEUR_MAX_CALL_DEFAULT,
+	};
 	struct cf_numplan plan;
 	bool plan_ok;
 	size_t i;

@@ -348,6 +348,31 @@ bad_parameters_are_refused(void **state)
 	assert_string_equal(cf_heur_kind_name(CF_HEUR_DISTINCT), "distinct-callees");
 }
 
+/* Inbound flood: distinct callers of one callee (or callee block). */
+static void
+distinct_callers_key_on_the_callee(void **state)
+{
+	struct cf_heur *h = make(CF_HEUR_DISTINCT_CALLERS, 60 * S);
+	char caller[16];
+	uint32_t m = 0;
+	int i;
+
+	/* One caller calling 20 times is one caller. */
+	for (i = 0; i < 20; i++)
+		m = cf_heur_observe(h, setup("13800000001", "95588", (uint64_t)i));
+	assert_int_equal(m, 1);
+	for (i = 0; i < 30; i++) {
+		snprintf(caller, sizeof(caller), "1370%07d", i * 7919);
+		m = cf_heur_observe(h, setup(caller, "95588", S));
+	}
+	assert_true(m >= 28 && m <= 34);	/* 31 distinct, +-10% */
+	assert_int_equal(cf_heur_peek(h, setup("13900000000", "95588", S)), m);
+	/* Another callee is counted apart; no callee, nothing. */
+	assert_int_equal(cf_heur_observe(h, setup("13800000001", "95533", S)), 1);
+	assert_int_equal(cf_heur_observe(h, setup("13800000001", NULL, S)), 0);
+	cf_heur_free(h);
+}
+
 int
 main(void)
 {
@@ -367,6 +392,7 @@ main(void)
 		cmocka_unit_test(neighbour_spoofing),
 		cmocka_unit_test(no_caller_number_changes_nothing),
 		cmocka_unit_test(bad_parameters_are_refused),
+		cmocka_unit_test(distinct_callers_key_on_the_callee),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

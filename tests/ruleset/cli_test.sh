@@ -23,7 +23,7 @@ contains() {	# contains WHAT FILE TEXT
 }
 
 "$cf" check "$ex/carrier.rules" >"$tmp/out" 2>&1; expect "check carrier" 0 $?
-contains "check carrier" "$tmp/out" "ok: 8 rules, 4 lists"
+contains "check carrier" "$tmp/out" "ok: 17 rules, 4 lists"
 "$cf" check "$ex/minimal.rules" >"$tmp/out" 2>&1; expect "check minimal" 0 $?
 
 cat >"$tmp/bad.rules" <<'RULES'

@@ -296,10 +296,11 @@ every_error_with_position(void **state)
 	assert_true(has_msg(&d, "t.rules:18:32: error: unknown protocol h323 "
 			    "(expected sip or isup)"));
 	assert_true(has_msg(&d, "t.rules:19:33: error: expected in, prefix, "
-			    "matches, domestic, invalid or equals after caller, "
+			    "matches, domestic, invalid, equals or a heuristic "
+			    "(calls, distinct-callees, ...) after caller, "
 			    "found sings"));
-	assert_true(has_msg(&d, "t.rules:20:1: error: expected plan, list, rule "
-			    "or default, found bogus"));
+	assert_true(has_msg(&d, "t.rules:20:1: error: expected plan, list, "
+			    "heuristics, rule or default, found bogus"));
 	assert_true(has_msg(&d, "t.rules:21:41: error: expected /regex/ after "
 			    "matches, found 12"));
 	assert_true(has_msg(&d, "t.rules:22:34: error: unexpected character "
@@ -589,7 +590,7 @@ compiled_file_round_trip(void **state)
 	flip_byte(copy, st.st_size / 2);
 	flip_byte(copy, 8);
 	assert_int_equal(cf_ruleset_load(copy, &loaded, &d), -EINVAL);
-	assert_true(has_sub(&d, "this build reads version 1: recompile the "
+	assert_true(has_sub(&d, "this build reads version 2: recompile the "
 			    "rules"));
 	flip_byte(copy, 0);
 	assert_int_equal(cf_ruleset_load(copy, &loaded, &d), -EINVAL);

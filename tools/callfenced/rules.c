@@ -97,6 +97,8 @@ snapshot_build(struct cfd *d, struct cfd_rules **out, char *why, size_t size)
 		r->scratch[i] = cf_ruleset_scratch_alloc(r->rs);
 		if (!r->scratch[i])
 			goto nomem_r;
+		/* Callers are steered by hash: see the function. */
+		cf_ruleset_scratch_set_shards(r->scratch[i], r->n_scratch);
 	}
 	for (i = 0; i < r->n_rules; i++)
 		r->rule_slot[i] = rule_slot(d, cf_ruleset_rule_id(r->rs, i));

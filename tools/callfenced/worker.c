@@ -234,6 +234,12 @@ judge(struct cf_worker *w, const struct cfd_job *j)
 	uint64_t latency;
 	unsigned int slot;
 
+	if (j->call.event != CF_EVENT_SETUP) {
+		/* Answers and releases (tap mode, or an SBC that forwards
+		 * them) only feed the heuristics; nothing is answered. */
+		cf_ruleset_observe(r->rs, r->scratch[w->id], &j->call);
+		return;
+	}
 	e = cache_find(w, j->key);
 	if (e) {
 		count(w, s->msgs[CFD_MSG_RETRANSMISSION]);
@@ -243,10 +249,10 @@ judge(struct cf_worker *w, const struct cfd_job *j)
 		return;
 	}
 	/*
-	 * Heuristics (issue 5) are observed here, on the owning core and
-	 * once per call (retransmissions returned above): each of this
-	 * worker's struct cf_heur tables gets cf_heur_observe(), and the
-	 * measures reach the rules through the scratch.
+	 * Heuristics are observed here, on the owning core and once per
+	 * call (retransmissions returned above): cf_ruleset_judge() gives
+	 * the set-up to every table of this worker's scratch before the
+	 * rules compare the measures.
 	 */
 	if (cf_ruleset_judge(r->rs, r->scratch[w->id], &j->call, &v) < 0) {
 		/* A scratch that does not fit is a bug; answer as overload
@@ -539,6 +545,9 @@ worker_main(void *arg)
 			work += rx(w, i);
 		cfd_steer_wake(w);
 		work += drain(w);
+		/* Calls whose release never came: a few sets per batch. */
+		cf_ruleset_expire(w->rules->rs, w->rules->scratch[w->id],
+				  w->wall_ns, 4);
 		tx_flush_all(w);
 		log_flush(w);
 		rcu_quiescent_state();

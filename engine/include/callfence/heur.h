@@ -40,6 +40,10 @@ enum cf_heur_kind {
 	CF_HEUR_RANGE,		/* calls into one callee prefix in the window */
 	CF_HEUR_SHORT_CALLS,	/* calls released unanswered within short_ns */
 	CF_HEUR_CONCURRENT,	/* calls set up and not yet released */
+	/* Distinct callers of one callee in the window (inbound flood).
+	 * Keyed on the callee (key_digits: the callee's block); a worker
+	 * counts only the callers steered to it. */
+	CF_HEUR_DISTINCT_CALLERS,
 	CF_HEUR__COUNT,
 };
 
@@ -47,7 +51,8 @@ struct cf_heur_params {
 	enum cf_heur_kind kind;
 	uint64_t window_ns;	/* 1 s .. 24 h; unused by SEQUENTIAL/CONCURRENT */
 	/* Key on the caller's first key_digits digits (a number block that
-	 * a gang rotates through); 0 keys on the whole number. */
+	 * a gang rotates through); 0 keys on the whole number.
+	 * DISTINCT_CALLERS keys on the callee the same way. */
 	unsigned int key_digits;
 	unsigned int range_digits;	/* RANGE: callee prefix length */
 	uint64_t short_ns;		/* SHORT_CALLS: released within this */

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include <callfence/call.h>
+#include <callfence/heur.h>
 #include <callfence/number.h>
 #include <callfence/numset.h>
 
@@ -108,15 +109,20 @@ enum cf_match_kind {
 	CF_MATCH_LIST,		/* party's number is in list @what */
 	CF_MATCH_PREFIX,	/* party's number starts with @entry */
 	CF_MATCH_PATTERN,	/* party's number matches regex @what */
+	CF_MATCH_HEUR,		/* heuristic @what held: @measure vs @threshold */
 	CF_MATCH__COUNT,
 };
 
 struct cf_match {
 	uint8_t kind;		/* enum cf_match_kind */
 	uint8_t party;		/* enum cf_party_role */
-	const char *what;	/* list name or pattern, in the ruleset */
+	const char *what;	/* list name, pattern or heuristic condition
+				 * as written ("caller calls > 30 per 1m") */
 	const char *label;	/* list entry's label, "" if none */
-	char entry[CF_NUMKEY_MAX_DIGITS + 1];	/* number or prefix */
+	char entry[CF_NUMKEY_MAX_DIGITS + 1];	/* number, prefix or the
+						 * heuristic's key */
+	uint32_t measure;	/* HEUR: what the state measured */
+	uint32_t threshold;	/* HEUR: what the rule compares it with */
 };
 
 const char *cf_match_kind_name(enum cf_match_kind kind);
@@ -141,11 +147,11 @@ struct cf_verdict {
 /* ---- Rules: what the compiler hands to the builder ----------------------- */
 
 /*
- * Condition kinds.  Extension point: a new condition (the heuristics of
- * issue 5: call rate, scanning, ...) adds a kind here, a keyword in the
- * compiler's condition table (rules/compiler/parse.c) and a case in
- * eval_cond() (engine/ruleset/ruleset.c); heuristics that need per-caller
- * state get it through the scratch (struct cf_ruleset_scratch).
+ * Condition kinds.  Extension point: a new condition adds a kind here, a
+ * keyword in the compiler's condition table (rules/compiler/compile.c)
+ * and a case in eval_cond() (engine/ruleset/ruleset.c); heuristics with
+ * per-caller state are CF_COND_HEUR conditions whose tables live in the
+ * scratch (struct cf_ruleset_scratch).
  */
 enum cf_cond_kind {
 	CF_COND_IN_LIST = 0,	/* party in list #arg */
@@ -159,6 +165,7 @@ enum cf_cond_kind {
 	CF_COND_PROTO,		/* call's protocol == arg */
 	CF_COND_PRESENTATION,	/* caller's presentation == arg */
 	CF_COND_FORWARDED,	/* the call was forwarded */
+	CF_COND_HEUR,		/* heuristic condition #arg (see below) */
 	CF_COND__COUNT,
 };
 
@@ -178,6 +185,48 @@ struct cf_rule_def {
 	enum cf_action action;
 	enum cf_reply reply;	/* block only; CF_REPLY_NONE = 603 */
 	bool monitor;
+};
+
+/* ---- Heuristic conditions ----------------------------------------------- */
+
+/* How a heuristic's measure is compared with the rule's number. */
+enum cf_cmp {
+	CF_CMP_GT = 0,		/* > */
+	CF_CMP_GE,		/* >= */
+	CF_CMP_LT,		/* < */
+	CF_CMP_LE,		/* <= */
+	CF_CMP_EQ,		/* = */
+	CF_CMP__COUNT,
+};
+
+const char *cf_cmp_name(enum cf_cmp cmp);	/* ">", ... */
+
+/*
+ * A heuristic measure: what one struct cf_heur table per worker counts.
+ * Conditions of a ruleset with equal specs share one table; the spec is
+ * plain data, the same in memory and in a compiled file.  kind
+ * CF_HEUR__COUNT is the stateless neighbour test (caller shares its
+ * first `threshold` digits with the callee).
+ */
+struct cf_heur_spec {
+	uint8_t kind;		/* enum cf_heur_kind */
+	uint8_t key_digits;	/* 0 = the whole number */
+	uint8_t range_digits;	/* RANGE: callee block length */
+	uint8_t pad[5];
+	uint64_t window_ns;	/* 0 where the kind has none */
+	uint64_t short_ns;	/* SHORT_CALLS */
+};
+
+#define CF_HEUR_NEIGHBOUR		CF_HEUR__COUNT
+/* Defaults of the rules' heuristics { } block. */
+#define CF_HEUR_MEMORY_DEFAULT		(UINT64_C(64) << 20)
+#define CF_HEUR_MAX_CALL_DEFAULT	(UINT64_C(4) * 3600 * 1000000000)
+
+struct cf_heur_cond_def {
+	struct cf_heur_spec spec;
+	enum cf_cmp cmp;
+	uint32_t threshold;	/* NEIGHBOUR: digits */
+	const char *text;	/* as rules write it, for query and logs */
 };
 
 struct cf_ruleset;
@@ -205,6 +254,20 @@ int cf_ruleset_builder_add_rule(struct cf_ruleset_builder *b,
 				const struct cf_cond *conds, size_t nconds);
 int cf_ruleset_builder_set_default(struct cf_ruleset_builder *b,
 				   enum cf_action action, const char *reason);
+/*
+ * Add a heuristic condition; returns its index (the arg of a CF_COND_HEUR
+ * condition) or -errno (-EINVAL: @d's spec fails cf_heur_params_check()).
+ * Equal specs share one table.
+ */
+int cf_ruleset_builder_add_heur(struct cf_ruleset_builder *b,
+				const struct cf_heur_cond_def *d);
+/* Heuristic memory per worker (split among the tables, fixed when a
+ * scratch is allocated) and how long an open call is remembered. */
+int cf_ruleset_builder_set_heur_config(struct cf_ruleset_builder *b,
+				       uint64_t memory_per_core,
+				       uint64_t max_call_ns);
+/* The least memory_per_core that gives each table of @b its minimum. */
+uint64_t cf_ruleset_builder_heur_memory_min(const struct cf_ruleset_builder *b);
 /*
  * Order the rules by priority (file order among equals), compile the
  * patterns into one database, and make the ruleset.  Consumes @b whatever
@@ -234,34 +297,90 @@ const char *cf_ruleset_list_name(const struct cf_ruleset *rs, unsigned int i);
 const struct cf_numset *cf_ruleset_list_set(const struct cf_ruleset *rs,
 					    unsigned int i);
 unsigned int cf_ruleset_pattern_count(const struct cf_ruleset *rs);
+/* Heuristic tables (distinct specs) per worker, and their spec. */
+unsigned int cf_ruleset_heur_count(const struct cf_ruleset *rs);
+const struct cf_heur_spec *cf_ruleset_heur_spec(const struct cf_ruleset *rs,
+						unsigned int i);
+/* The heuristics { } settings. */
+uint64_t cf_ruleset_heur_memory(const struct cf_ruleset *rs);
+uint64_t cf_ruleset_heur_max_call(const struct cf_ruleset *rs);
 
 /* Per-thread working memory for judging: one per worker. */
 struct cf_ruleset_scratch;
 
 /*
  * Scratch for judging with @rs (and any ruleset with no more patterns
- * after cf_ruleset_scratch_fit()).  Control thread; NULL on failure.
+ * after cf_ruleset_scratch_fit()).  It owns the worker's heuristic state:
+ * one struct cf_heur per heuristic spec of @rs, their memory (at most the
+ * ruleset's memory-per-core) taken here and never again.  Control thread;
+ * NULL on failure.
  */
 struct cf_ruleset_scratch *cf_ruleset_scratch_alloc(const struct cf_ruleset *rs);
-/* Grow @scratch to fit @rs too (before publishing @rs).  0 or -ENOMEM. */
+/*
+ * Grow @scratch to fit @rs too (before publishing @rs).  Heuristic state
+ * is kept when @rs has the same heuristics (specs, memory, max-call) as
+ * the ruleset the scratch was made for; otherwise the tables are made
+ * afresh for @rs, and the scratch no longer fits the old ruleset.
+ * 0 or -ENOMEM.
+ */
 int cf_ruleset_scratch_fit(struct cf_ruleset_scratch *scratch,
 			   const struct cf_ruleset *rs);
 void cf_ruleset_scratch_free(struct cf_ruleset_scratch *scratch);
 
 /*
- * Judge @call: rules in priority order, the first matching rule that is
- * not a monitor rule decides, otherwise the default.  Fills *@v and
- * returns 0; -EINVAL only for a scratch that does not fit @rs (a bug).
- * Worker threads, each with its own @scratch; call with the RCU read side
- * held on @rs.  No allocation, no locks.
+ * The daemon steers calls to workers by a hash of the whole caller
+ * number, so a worker sees about 1/@n of a callee's callers and of a
+ * caller block's calls.  With @n workers those measures (distinct-callers,
+ * and block-keyed calls, distinct-callees, calls into a callee block,
+ * short-calls, concurrent-calls) are multiplied by @n, an estimate of the
+ * key's total, before they are compared.  Per-number measures are exact
+ * (a number's calls all meet on one worker); block-keyed
+ * sequential-callees is not scaled and sees only the worker's share.
+ * Default 1.  Control thread, before the scratch is used.
+ */
+void cf_ruleset_scratch_set_shards(struct cf_ruleset_scratch *scratch,
+				   unsigned int n);
+/* Bytes of heuristic state the scratch holds, and table @i (tests,
+ * metrics: read-only, from the owning worker or stale from others). */
+size_t cf_ruleset_scratch_heur_memory(const struct cf_ruleset_scratch *s);
+const struct cf_heur *cf_ruleset_scratch_heur(const struct cf_ruleset_scratch *s,
+					      unsigned int i);
+
+/*
+ * Judge @call (a set-up): first every heuristic table of @scratch
+ * observes it, so every attempt counts whichever rule decides; then the
+ * rules in priority order, the first matching rule that is not a monitor
+ * rule decides, otherwise the default.  Fills *@v and returns 0; -EINVAL
+ * only for a scratch that does not fit @rs (a bug).  Worker threads, each
+ * with its own @scratch, for the callers steered to it; call with the RCU
+ * read side held on @rs.  No allocation, no locks.
  */
 int cf_ruleset_judge(const struct cf_ruleset *rs,
 		     struct cf_ruleset_scratch *scratch,
 		     const struct cf_call *call, struct cf_verdict *v);
 
+/*
+ * Give @call (an answer or a release; a set-up that is not judged is
+ * recorded too) to the heuristic tables: short-call and concurrent-call
+ * measures need them.  The owning worker, as for cf_ruleset_judge().
+ */
+void cf_ruleset_observe(const struct cf_ruleset *rs,
+			struct cf_ruleset_scratch *scratch,
+			const struct cf_call *call);
+
+/*
+ * Forget calls whose release never came (older than max-call), looking
+ * at @budget sets of each open-call table from where the last sweep
+ * stopped: once per batch, so no call pays for a full sweep.  Owning
+ * worker.
+ */
+void cf_ruleset_expire(const struct cf_ruleset *rs,
+		       struct cf_ruleset_scratch *scratch, uint64_t now,
+		       unsigned int budget);
+
 /* ---- Compiled files ------------------------------------------------------- */
 
-#define CF_RULESET_FILE_VERSION	1
+#define CF_RULESET_FILE_VERSION	2	/* 2: heuristics */
 
 /*
  * Write @rs to @path atomically: a temporary file beside it, fsync, rename,
