@@ -32,7 +32,7 @@
 #define CFD_WORKERS_MAX		64
 #define CFD_LISTEN_MAX		8
 #define CFD_LISTS_MAX		64
-#define CFD_BATCH		32	/* datagrams per recvmmsg/sendmmsg */
+#define CFD_BATCH		64	/* datagrams per recvmmsg, jobs per drain */
 #define CFD_RX_SIZE		8192	/* bytes per received datagram */
 #define CFD_TX_SIZE		4096	/* bytes per reply */
 #define CFD_TX_MAX		128	/* replies queued per socket per pass */
@@ -127,6 +127,7 @@ struct cfd_slots {
 	uint32_t log_drops;
 	uint32_t log_records;
 	uint32_t tx_errors;
+	uint32_t rx_drops;		/* kernel: socket buffer full */
 	uint32_t reloads[2];		/* ok, failed */
 	int latency_id;
 	int generation_id, load_seconds_id, rules_id;
