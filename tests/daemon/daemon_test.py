@@ -15,8 +15,13 @@ TEST is one of:
             answered, each answer matches ruleset A or ruleset B, never a
             mix; broken reloads are refused with a reason and counted.
   promtool  /metrics passes `promtool check metrics`.
-  overload  2 workers, tiny rings, fail-closed: a flood gets 302/603 or
-            503, every call is answered and the 503s are counted.
+  overload  2 workers, hand-over rings of 16: the daemon is stopped
+            (SIGSTOP) while 100 INVITEs from blacklisted callers queue in
+            its socket (6 rounds), so it wakes to bursts of 64 with more calls for
+            the other core than its ring holds.  For each policy:
+            fail-open answers the overflow 302 (judged calls get 603),
+            fail-closed 503, drop nothing; every overflow is counted
+            (overload actions, ring drops) and never judged.
 Every test is bounded in time; ports are picked free.
 """
 
@@ -467,11 +472,79 @@ def test_promtool(tmp):
     d.stop()
 
 
+def test_overload(tmp):
+    callers = numbers('170', 600, 21)
+    with open(os.path.join(tmp, 'blacklist.txt'), 'w') as f:
+        f.write('\n'.join(callers) + '\n')
+    rules = os.path.join(tmp, 'test.rules')
+    with open(rules, 'w') as f:
+        f.write(RULES % 'blacklist.txt')
+    overflow_code = {'fail-open': 302, 'fail-closed': 503, 'drop': None}
+    for policy in ('fail-open', 'fail-closed', 'drop'):
+        sub = os.path.join(tmp, policy)
+        os.mkdir(sub)
+        d = Daemon(sub, rules, workers=2,
+                   extra=('--ring-size', '16', '--overload', policy))
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+        # One source socket: SO_REUSEPORT gives every datagram to the
+        # same worker, which owns about half of the callers.
+        # Rounds of 100 so a default net.core.rmem_max (208 KiB) holds
+        # a round while the daemon is stopped.
+        codes = {}
+        for r in range(0, len(callers), 100):
+            d.p.send_signal(signal.SIGSTOP)
+            try:
+                for i in range(r, min(r + 100, len(callers))):
+                    cid = 'ov%d' % i
+                    s.sendto(invite(callers[i], '+8613812345678', cid, cid,
+                                    port), ('127.0.0.1', d.port))
+            finally:
+                d.p.send_signal(signal.SIGCONT)
+            s.settimeout(0.5)
+            try:
+                while True:
+                    b = s.recv(65536)
+                    m = re.search(rb'\r\nCall-ID: (\S+)\r\n', b)
+                    codes[m.group(1).decode()] = int(b[8:11])
+            except socket.timeout:
+                pass
+        n = len(callers)
+        ovl = d.metric('callfence_overload_actions_total', policy=policy)
+        judged = d.metric('callfence_calls_total')
+        check(d.metric('callfence_udp_rx_drops_total') == 0,
+              '%s: the kernel dropped nothing' % policy)
+        check(ovl > 0 and d.metric('callfence_ring_drops_total') == ovl,
+              '%s: the rings overflowed (%d calls), every one counted '
+              'as a ring drop and an overload action' % (policy, ovl))
+        check(judged + ovl == n, '%s: judged (%d) + overflowed (%d) = %d '
+              'sent' % (policy, judged, ovl, n))
+        got = {c: sum(1 for v in codes.values() if v == c)
+               for c in (302, 503, 603)}
+        check(got[603] == judged, '%s: each judged call answered 603 (%d)'
+              % (policy, got[603]))
+        want = overflow_code[policy]
+        if want:
+            check(got[want] == ovl and len(codes) == n,
+                  '%s: each overflowed call answered %d (%d), every call '
+                  'answered' % (policy, want, got[want]))
+        else:
+            check(len(codes) == judged and got[302] == got[503] == 0,
+                  'drop: the overflowed calls get no answer (%d of %d '
+                  'answered)' % (len(codes), n))
+        d.stop()
+        recs = open(d.vlog).read().splitlines()
+        check(len(recs) == judged, '%s: the verdict log has the judged '
+              'calls only (%d)' % (policy, len(recs)))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='cfd-test-')
     try:
         {'sipp': test_sipp, 'reload': test_reload,
-         'promtool': test_promtool}[TEST](tmp)
+         'promtool': test_promtool, 'overload': test_overload}[TEST](tmp)
     finally:
         kill_running()
         shutil.rmtree(tmp, ignore_errors=True)
