@@ -22,6 +22,13 @@ TEST is one of:
             fail-open answers the overflow 302 (judged calls get 603),
             fail-closed 503, drop nothing; every overflow is counted
             (overload actions, ring drops) and never judged.
+  tap       the passive tap judges the bundled sample capture and a
+            capture made by `callfence-bench gen` (SIP and ISUP, answers
+            and releases): one verdict log line per set-up, blocked or
+            allowed as its label says, the same verdicts and rules as
+            `callfence replay`, and the daemon stops at the end of the
+            file.  Then a live tap on the loopback interface (skipped
+            without the right to capture) logs the INVITEs sent to it.
 Every test is bounded in time; ports are picked free.
 """
 
@@ -38,6 +45,7 @@ import time
 import urllib.request
 
 CALLFENCED, CALLFENCE, SRCDIR, TEST = sys.argv[1:5]
+BENCH = sys.argv[5] if len(sys.argv) > 5 else None
 HERE = os.path.join(SRCDIR, 'tests', 'daemon')
 RUNNING = []
 
@@ -540,11 +548,147 @@ def test_overload(tmp):
               'calls only (%d)' % (policy, len(recs)))
 
 
+# What carrier.rules says of each class of the generator's labels; the
+# heuristic classes (robocall, scanner, ...) wait for heuristics.
+EXPECT = {
+    'legit': ('allow', 'default'),
+    'legit-foreign': ('allow', 'default'),
+    'legit-roaming': ('allow', 'default'),
+    'blacklisted': ('block', 'blacklisted'),
+    'dno': ('block', 'dno-impersonation'),
+    'spoofed': ('block', 'spoofed-domestic'),
+}
+GATEWAYS = ['--peer', '198.51.100.0/24=international',
+            '--point-code', '1000-1063=international',
+            '--peer', '203.0.113.0/24=national',
+            '--point-code', '2000-2063=national',
+            '--peer', '192.0.2.0/24=local',
+            '--point-code', '3000-3063=local']
+
+
+def tap_capture(tmp, name, pcap, labels, lists):
+    import csv
+    import json
+    rules = os.path.join(SRCDIR, 'rules', 'examples', 'carrier.rules')
+    opts = []
+    for lst in ('blacklist', 'roaming', 'dno', 'whitelist'):
+        path = os.path.join(lists, lst + '.txt')
+        if os.path.exists(path):
+            opts += ['--list', '%s=%s' % (lst, path)]
+    vlog = os.path.join(tmp, name + '.jsonl')
+    r = subprocess.run([CALLFENCED, '--rules', rules, '--tap', pcap,
+                        '--verdict-log', vlog, '--log-ring-size', '64']
+                       + opts + GATEWAYS, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, timeout=60)
+    err = r.stderr.decode()
+    check(r.returncode == 0 and 'end of file' in err,
+          '%s: the tap reads the file to its end and stops (rc %d)'
+          % (name, r.returncode))
+    setups, answers, releases = {}, 0, 0
+    for row in csv.DictReader(open(labels)):
+        if row['event'] == 'setup':
+            setups[int(row['frame'])] = row['class']
+        answers += row['event'] == 'answer'
+        releases += row['event'] == 'release'
+    recs = [json.loads(line) for line in open(vlog)]
+    frames = [rec['frame'] for rec in recs]
+    check(sorted(frames) == sorted(setups),
+          '%s: one verdict log line per set-up (%d), by capture frame'
+          % (name, len(setups)))
+    wrong = [(rec['frame'], setups[rec['frame']], rec['verdict'],
+              rec['rule']) for rec in recs
+             if setups[rec['frame']] in EXPECT and
+             EXPECT[setups[rec['frame']]] != (rec['verdict'], rec['rule'])]
+    check(not wrong, '%s: each set-up blocked or allowed as its label '
+          'says, by the right rule %s' % (name, wrong[:3] or ''))
+    blocked = sum(1 for rec in recs if rec['verdict'] == 'block')
+    check(blocked == sum(1 for c in setups.values() if c in EXPECT and
+                         EXPECT[c][0] == 'block') and blocked > 0,
+          '%s: %d blocked' % (name, blocked))
+    check('%d set-ups judged, %d answers, %d releases'
+          % (len(setups), answers, releases) in err,
+          '%s: answers (%d) and releases (%d) reach the observe hook'
+          % (name, answers, releases))
+    rp = subprocess.run([CALLFENCE, 'replay', '--rules', rules]
+                        + [o.replace('--point-code', '--opc') for o in opts
+                           + GATEWAYS] + [pcap],
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                        timeout=60)
+    want = sorted((x['frame'], x['call_ref'], x['verdict'], x['rule'])
+                  for x in map(json.loads, rp.stdout.decode().splitlines()))
+    got = sorted((x['frame'], x['call_ref'], x['verdict'], x['rule'])
+                 for x in recs)
+    check(got == want, '%s: the same verdicts and rules as callfence '
+          'replay' % name)
+
+
+def tap_live(tmp):
+    import json
+    port = free_port()
+    rules = os.path.join(tmp, 'live.rules')
+    with open(os.path.join(tmp, 'live-bl.txt'), 'w') as f:
+        f.write('+8617012345678\n')
+    with open(rules, 'w') as f:
+        f.write(RULES % 'live-bl.txt')
+    vlog = os.path.join(tmp, 'live.jsonl')
+    err = open(os.path.join(tmp, 'live.err'), 'w+')
+    p = subprocess.Popen([CALLFENCED, '--rules', rules, '--tap', 'lo',
+                          '--tap-filter', 'udp dst port %d' % port,
+                          '--verdict-log', vlog],
+                         stdout=subprocess.DEVNULL, stderr=err)
+    RUNNING.append(p)
+    deadline = time.time() + 10
+    while time.time() < deadline and p.poll() is None:
+        if 'ready' in open(err.name).read():
+            break
+        time.sleep(0.05)
+    if p.poll() is not None:
+        print('skip: live tap on lo: ' + open(err.name).read().strip())
+        return
+    time.sleep(0.3)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    callers = ['+8617012345678', '+8613912345678', '+8613912345679']
+    for i, caller in enumerate(callers):
+        s.sendto(invite(caller, '+8613812345678', 'live%d' % i,
+                        'live%d' % i, 5060), ('127.0.0.1', port))
+    deadline = time.time() + 5
+    recs = []
+    while time.time() < deadline and len(recs) < 3:
+        time.sleep(0.2)
+        if os.path.exists(vlog):
+            recs = [json.loads(x) for x in open(vlog).read().splitlines()]
+    p.send_signal(signal.SIGTERM)
+    check(p.wait(timeout=10) == 0, 'live tap stops on SIGTERM')
+    recs = [json.loads(x) for x in open(vlog).read().splitlines()]
+    got = sorted((r['call_ref'], r['verdict']) for r in recs)
+    check(got == [('live0', 'block'), ('live1', 'allow'),
+                  ('live2', 'allow')],
+          'live tap on lo (BPF filter): the 3 INVITEs judged and logged')
+
+
+def test_tap(tmp):
+    sample = os.path.join(SRCDIR, 'rules', 'examples', 'sample')
+    tap_capture(tmp, 'sample', os.path.join(sample, 'calls.pcap'),
+                os.path.join(sample, 'labels.csv'), sample)
+    if BENCH:
+        gen = os.path.join(tmp, 'gen')
+        os.mkdir(gen)
+        subprocess.run([BENCH, 'gen', '--calls', '300', '--seed', '7',
+                        '--pcap', os.path.join(gen, 'calls.pcap'),
+                        '--labels', os.path.join(gen, 'labels.csv'),
+                        '--lists', gen], check=True, timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        tap_capture(tmp, 'generated', os.path.join(gen, 'calls.pcap'),
+                    os.path.join(gen, 'labels.csv'), gen)
+    tap_live(tmp)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='cfd-test-')
     try:
         {'sipp': test_sipp, 'reload': test_reload,
-         'promtool': test_promtool, 'overload': test_overload}[TEST](tmp)
+         'promtool': test_promtool, 'overload': test_overload,
+         'tap': test_tap}[TEST](tmp)
     finally:
         kill_running()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -264,6 +264,7 @@ note_judged(struct cf_worker *w, const struct cfd_job *j,
 	r = &w->logq[w->n_logq++];
 	r->call = j->call;
 	r->latency_ns = 0;
+	r->frame = 0;
 	r->generation = w->rules->generation;
 	r->action = (uint8_t)v->action;
 	copy_name(r->rule, v->rule);
