@@ -10,7 +10,7 @@ packages="
 	libosmocore-dev libhyperscan-dev liburcu-dev libcmocka-dev libpcap-dev
 	clang libclang-rt-14-dev
 	tshark valgrind python3
-	libmicrohttpd-dev sip-tester prometheus
+	libmicrohttpd-dev sip-tester prometheus kamailio
 "
 
 missing=""

@@ -29,6 +29,12 @@ TEST is one of:
             `callfence replay`, and the daemon stops at the end of the
             file.  Then a live tap on the loopback interface (skipped
             without the right to capture) logs the INVITEs sent to it.
+  kamailio  the deployment: a SIPp caller calls through Kamailio, which
+            asks callfenced about each INVITE, follows each 302 to the
+            callee (a SIPp UAS) and relays each refusal (603, 608, 403)
+            to the caller: the calls complete or are refused exactly as
+            the rules say, counted at the caller and at the callee.
+            Exit 77 (skipped) without kamailio.
 Every test is bounded in time; ports are picked free.
 """
 
@@ -683,15 +689,170 @@ def test_tap(tmp):
     tap_live(tmp)
 
 
+RULES_KAM = """plan {
+	country-code 86
+}
+list blacklist "bl.txt"
+list dno "dno.txt"
+list barred "barred.txt"
+rule blacklisted {
+	priority 10
+	when caller in blacklist
+	action block
+	reason "caller is on the blacklist"
+}
+rule dno-impersonation {
+	priority 20
+	when caller in dno
+	action block reply 608
+	reason "inbound-only number as caller"
+}
+rule barred {
+	priority 30
+	when caller in barred
+	action block reply 403
+	reason "barred caller"
+}
+default allow
+"""
+
+
+def test_kamailio(tmp):
+    kamailio = shutil.which('kamailio') or (
+        '/usr/sbin/kamailio' if os.path.exists('/usr/sbin/kamailio')
+        else None)
+    if not kamailio or not shutil.which('sipp'):
+        print('skip: kamailio or sipp not installed')
+        sys.exit(77)
+    mpath = None
+    for d in ('/usr/lib/x86_64-linux-gnu/kamailio/modules',
+              '/usr/lib/kamailio/modules', '/usr/local/lib64/kamailio/modules'):
+        if os.path.exists(os.path.join(d, 'tm.so')):
+            mpath = d + '/'
+    if not mpath:
+        print('skip: kamailio modules not found')
+        sys.exit(77)
+    groups = {'603': numbers('170', 6, 31), '608': numbers('171', 4, 32),
+              '403': numbers('172', 3, 33), '200': numbers('139', 12, 34)}
+    for name, code in (('bl.txt', '603'), ('dno.txt', '608'),
+                       ('barred.txt', '403')):
+        with open(os.path.join(tmp, name), 'w') as f:
+            f.write('\n'.join(groups[code]) + '\n')
+    rules = os.path.join(tmp, 'kam.rules')
+    with open(rules, 'w') as f:
+        f.write(RULES_KAM)
+    d = Daemon(tmp, rules, workers=2)
+    kport, uas_port, uac_port = free_port(), free_port(), free_port()
+    cfg = os.path.join(tmp, 'kamailio.cfg')
+    with open(os.path.join(HERE, 'kamailio.cfg')) as f:
+        text = f.read() % {'kport': kport, 'cfport': d.port,
+                           'mpath': mpath}
+    with open(cfg, 'w') as f:
+        f.write(text)
+    kerr = open(os.path.join(tmp, 'kamailio.err'), 'w+')
+    k = subprocess.Popen([kamailio, '-f', cfg, '-DD', '-E', '-m', '32',
+                          '-M', '4', '-Y', tmp, '-w', tmp,
+                          '-P', os.path.join(tmp, 'kamailio.pid')],
+                         stdout=subprocess.DEVNULL, stderr=kerr)
+    RUNNING.append(k)
+    # Ready when it answers an OPTIONS (sl: 404 or 200, any answer).
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(('127.0.0.1', 0))
+    probe.settimeout(0.2)
+    deadline = time.time() + 10
+    ready = False
+    while time.time() < deadline and not ready:
+        if k.poll() is not None:
+            fail('kamailio exited: ' + open(kerr.name).read()[-800:])
+        probe.sendto(b'OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n'
+                     b'Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKp%d\r\n'
+                     b'From: <sip:p@127.0.0.1>;tag=p\r\nTo: <sip:k@127.0.0.1>'
+                     b'\r\nCall-ID: probe%d\r\nCSeq: 1 OPTIONS\r\n'
+                     b'Max-Forwards: 0\r\nContent-Length: 0\r\n\r\n'
+                     % (probe.getsockname()[1], int(time.time() * 1e3),
+                        int(time.time() * 1e3)), ('127.0.0.1', kport))
+        try:
+            probe.recv(4096)
+            ready = True
+        except socket.timeout:
+            pass
+    check(ready, 'kamailio answers on 127.0.0.1:%d' % kport)
+
+    callers = [(c, code) for code, nums in groups.items() for c in nums]
+    random.Random(35).shuffle(callers)
+    n, n_ok = len(callers), len(groups['200'])
+    with open(os.path.join(tmp, 'calls.csv'), 'w') as f:
+        f.write('SEQUENTIAL\n')
+        for c, _ in callers:
+            f.write('%s;+8613812345678;%d;\n' % (c, uas_port))
+    uas_log = os.path.join(tmp, 'uas.log')
+    uas = subprocess.Popen(['sipp', '-sf', os.path.join(HERE, 'kam_uas.xml'),
+                            '-i', '127.0.0.1', '-p', str(uas_port),
+                            '-m', str(n_ok), '-nostdin', '-timeout', '40s',
+                            '-trace_logs', '-log_file', uas_log],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    RUNNING.append(uas)
+    uac_log = os.path.join(tmp, 'uac.log')
+    r = subprocess.run(['sipp', '127.0.0.1:%d' % kport,
+                        '-sf', os.path.join(HERE, 'kam_uac.xml'),
+                        '-inf', os.path.join(tmp, 'calls.csv'),
+                        '-i', '127.0.0.1', '-p', str(uac_port),
+                        '-m', str(n), '-r', '20', '-l', '10', '-nostdin',
+                        '-timeout', '40s', '-recv_timeout', '8000',
+                        '-trace_logs', '-log_file', uac_log, '-trace_err',
+                        '-error_file', os.path.join(tmp, 'uac.err')],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=60)
+    if r.returncode != 0:
+        print(open(os.path.join(tmp, 'uac.err')).read()[:1500])
+        print(open(kerr.name).read()[-3000:])
+    check(r.returncode == 0, 'SIPp caller: %d calls through kamailio, each '
+          'completed or refused (rc %d)' % (n, r.returncode))
+    try:
+        uas.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        fail('the callee did not get its %d calls' % n_ok)
+    got = {}
+    for line in open(uac_log).read().splitlines():
+        w = line.split()
+        if len(w) == 2 and w[0] in ('R200', 'R603', 'R608', 'R403'):
+            got[w[1]] = w[0][1:]
+    want = {c: code for c, code in callers}
+    check(got == want, 'at the caller: %s' % ', '.join(
+        '%d %s' % (len(groups[c]), 'completed (200)' if c == '200' else
+                   'refused ' + c) for c in ('200', '603', '608', '403')))
+    reached = [line.split()[1] for line in open(uas_log).read().splitlines()
+               if line.startswith('UAS ')]
+    check(sorted(reached) == sorted(groups['200']),
+          'at the callee: exactly the %d allowed calls, each once (302 '
+          'followed)' % n_ok)
+    check(d.metric('callfence_calls_total', verdict='block') == n - n_ok
+          and d.metric('callfence_calls_total', verdict='allow') == n_ok,
+          'callfenced judged each INVITE once (%d block, %d allow)'
+          % (n - n_ok, n_ok))
+    check(d.metric('callfence_sip_messages_total', kind='ack_absorbed') == n,
+          'kamailio acknowledged each final answer (%d ACKs absorbed)' % n)
+    k.send_signal(signal.SIGTERM)
+    try:
+        k.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        k.kill()
+    d.stop()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='cfd-test-')
     try:
         {'sipp': test_sipp, 'reload': test_reload,
          'promtool': test_promtool, 'overload': test_overload,
-         'tap': test_tap}[TEST](tmp)
+         'tap': test_tap, 'kamailio': test_kamailio}[TEST](tmp)
     finally:
         kill_running()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if os.environ.get('CFD_TEST_KEEP'):
+            print('kept ' + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == '__main__':
