@@ -35,6 +35,10 @@ TEST is one of:
             to the caller: the calls complete or are refused exactly as
             the rules say, counted at the caller and at the callee.
             Exit 77 (skipped) without kamailio.
+  compiled  rules compiled by `callfence compile`: loaded at start and
+            on reload (replaced by rename), the new one in force at once;
+            a truncated compiled file is refused with a reason and the
+            old ruleset keeps answering.
 Every test is bounded in time; ports are picked free.
 """
 
@@ -841,12 +845,73 @@ def test_kamailio(tmp):
     d.stop()
 
 
+def test_compiled(tmp):
+    la = numbers('170', 5, 41)
+    lb = numbers('171', 5, 42)
+    for name, nums in (('a.txt', la), ('b.txt', lb)):
+        with open(os.path.join(tmp, name), 'w') as f:
+            f.write('\n'.join(nums) + '\n')
+    cur = os.path.join(tmp, 'current.cfr')
+
+    def compile_to(text, out):
+        src = os.path.join(tmp, 'src.rules')
+        with open(src, 'w') as f:
+            f.write(text)
+        r = subprocess.run([CALLFENCE, 'compile', src, '-o', out],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=60)
+        if r.returncode != 0:
+            fail('callfence compile: ' + r.stdout.decode())
+
+    def install(data):
+        with open(cur + '.new', 'wb') as f:
+            f.write(data)
+        os.rename(cur + '.new', cur)
+
+    compile_to(RULES % 'a.txt', cur)
+    d = Daemon(tmp, cur, workers=2)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('127.0.0.1', 0))
+    s.settimeout(2)
+    seq = [0]
+
+    def ask(caller):
+        seq[0] += 1
+        cid = 'cc%d' % seq[0]
+        s.sendto(invite(caller, '+8613812345678', cid, cid,
+                        s.getsockname()[1]), ('127.0.0.1', d.port))
+        return int(s.recv(4096)[8:11])
+
+    check([ask(la[0]), ask(lb[0]), ask('+8613912345678')] == [603, 302, 302],
+          'compiled ruleset A loaded at start: 603 for its blacklist')
+    compile_to(RULES_B % 'b.txt', cur + '.b')
+    with open(cur + '.b', 'rb') as f:
+        b = f.read()
+    install(b)
+    reply = d.command('reload')
+    check(reply.startswith('ok generation 2:'), 'compiled ruleset B '
+          'reloaded: %s' % reply.strip())
+    check([ask(la[0]), ask(lb[0])] == [302, 608],
+          'ruleset B in force: 608 for its list, A\'s callers pass')
+    install(b[:len(b) // 2])
+    reply = d.command('reload')
+    check(reply.startswith('error: ') and 'current.cfr' in reply,
+          'a truncated compiled ruleset is refused: %s' % reply.strip())
+    check([ask(la[0]), ask(lb[0])] == [302, 608],
+          'the old ruleset (generation 2) keeps answering')
+    check(d.metric('callfence_reloads_total', result='failed') == 1 and
+          d.metric('callfence_ruleset_generation') == 2,
+          'the refused reload is counted, generation stays 2')
+    d.stop()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='cfd-test-')
     try:
         {'sipp': test_sipp, 'reload': test_reload,
          'promtool': test_promtool, 'overload': test_overload,
-         'tap': test_tap, 'kamailio': test_kamailio}[TEST](tmp)
+         'tap': test_tap, 'kamailio': test_kamailio,
+         'compiled': test_compiled}[TEST](tmp)
     finally:
         kill_running()
         if os.environ.get('CFD_TEST_KEEP'):
