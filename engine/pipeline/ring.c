@@ -126,6 +126,52 @@ cf_ring_dequeue_burst(struct cf_ring *r, void *elems, uint32_t n)
 	return n;
 }
 
+void *
+cf_ring_claim(struct cf_ring *r, uint32_t k)
+{
+	uint32_t at = r->head + k;
+
+	/* Slot @at is free while fewer than mask + 1 precede it. */
+	if (at - r->tail_seen > r->mask) {
+		r->tail_seen = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		if (at - r->tail_seen > r->mask)
+			return NULL;
+	}
+	return r->slots + (size_t)(at & r->mask) * r->elem_size;
+}
+
+void
+cf_ring_publish(struct cf_ring *r, uint32_t n)
+{
+	if (n)
+		__atomic_store_n(&r->head, r->head + n, __ATOMIC_RELEASE);
+}
+
+uint32_t
+cf_ring_ready(struct cf_ring *r, uint32_t max)
+{
+	uint32_t ready = r->head_seen - r->tail;
+
+	if (ready < max) {
+		r->head_seen = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+		ready = r->head_seen - r->tail;
+	}
+	return ready < max ? ready : max;
+}
+
+void *
+cf_ring_peek(const struct cf_ring *r, uint32_t k)
+{
+	return r->slots + (size_t)((r->tail + k) & r->mask) * r->elem_size;
+}
+
+void
+cf_ring_release(struct cf_ring *r, uint32_t n)
+{
+	if (n)
+		__atomic_store_n(&r->tail, r->tail + n, __ATOMIC_RELEASE);
+}
+
 uint32_t
 cf_ring_count(const struct cf_ring *r)
 {

@@ -48,9 +48,14 @@ static void
 put_uint(struct out *o, unsigned int v)
 {
 	char tmp[12];
-	int n = snprintf(tmp, sizeof(tmp), "%u", v);
+	size_t i = sizeof(tmp);
 
-	put(o, tmp, (size_t)n);
+	/* By hand: snprintf costs more than the rest of a reply's line. */
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(o, tmp + i, sizeof(tmp) - i);
 }
 
 static bool
@@ -67,6 +72,13 @@ put_value(struct out *o, const struct cf_sip_span *v)
 {
 	size_t i = 0, start = 0;
 
+	if (v->len == 0)
+		return;
+	/* Almost every value is on one line: copy it whole. */
+	if (!memchr(v->p, '\n', v->len) && !memchr(v->p, '\r', v->len)) {
+		put(o, v->p, v->len);
+		return;
+	}
 	while (i < v->len) {
 		size_t j;
 		bool fold = false;

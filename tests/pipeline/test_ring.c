@@ -50,6 +50,45 @@ fills_exactly_to_capacity_then_drops(void **state)
 	cf_ring_free(r);
 }
 
+/* Zero-copy bursts: claims beyond the room fail, unpublished claims are
+ * invisible, peeks see published elements in order across the wrap. */
+static void
+claim_publish_peek_release(void **state)
+{
+	struct cf_ring *r = cf_ring_new(4, sizeof(uint64_t));
+	uint64_t *p;
+	uint32_t k;
+
+	for (k = 0; k < 4; k++) {
+		p = cf_ring_claim(r, k);
+		assert_non_null(p);
+		*p = 10 + k;
+	}
+	assert_null(cf_ring_claim(r, 4));
+	assert_int_equal(cf_ring_ready(r, 8), 0);
+	cf_ring_publish(r, 3);
+	assert_int_equal(cf_ring_ready(r, 8), 3);
+	assert_int_equal(cf_ring_ready(r, 2), 2);
+	assert_int_equal(*(uint64_t *)cf_ring_peek(r, 0), 10);
+	assert_int_equal(*(uint64_t *)cf_ring_peek(r, 2), 12);
+	cf_ring_release(r, 2);
+	/* One slot still claimable before the wrap, two after it. */
+	for (k = 0; k < 3; k++) {
+		p = cf_ring_claim(r, k);
+		assert_non_null(p);
+		*p = 20 + k;
+	}
+	assert_null(cf_ring_claim(r, 3));
+	cf_ring_publish(r, 3);
+	assert_int_equal(cf_ring_ready(r, 8), 4);
+	assert_int_equal(*(uint64_t *)cf_ring_peek(r, 0), 12);
+	for (k = 1; k < 4; k++)
+		assert_int_equal(*(uint64_t *)cf_ring_peek(r, k), 19 + k);
+	cf_ring_release(r, 4);
+	assert_int_equal(cf_ring_count(r), 0);
+	cf_ring_free(r);
+}
+
 /* Elements bigger than a word, as call records are. */
 struct record {
 	uint64_t seq;
@@ -117,6 +156,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bad_sizes_are_refused),
 		cmocka_unit_test(fills_exactly_to_capacity_then_drops),
+		cmocka_unit_test(claim_publish_peek_release),
 		cmocka_unit_test(two_threads_lose_nothing),
 	};
 

@@ -32,7 +32,7 @@
 #define CFD_WORKERS_MAX		64
 #define CFD_LISTEN_MAX		8
 #define CFD_LISTS_MAX		64
-#define CFD_BATCH		32	/* datagrams per recvmmsg/sendmmsg */
+#define CFD_BATCH		64	/* datagrams per recvmmsg, jobs per drain */
 #define CFD_RX_SIZE		8192	/* bytes per received datagram */
 #define CFD_TX_SIZE		4096	/* bytes per reply */
 #define CFD_TX_MAX		128	/* replies queued per socket per pass */
@@ -75,6 +75,7 @@ struct cfd_config {
 	char *verdict_log;
 	char *control;			/* UNIX socket path, or NULL */
 	char *tap;			/* capture file or interface */
+	char *tap_filter;		/* BPF expression (live tap) */
 	enum cfd_overload overload;
 	uint32_t ring_size;		/* hand-over ring elements */
 	uint32_t log_ring_size;
@@ -127,6 +128,7 @@ struct cfd_slots {
 	uint32_t log_drops;
 	uint32_t log_records;
 	uint32_t tx_errors;
+	uint32_t rx_drops;		/* kernel: socket buffer full */
 	uint32_t reloads[2];		/* ok, failed */
 	int latency_id;
 	int generation_id, load_seconds_id, rules_id;
@@ -172,6 +174,10 @@ struct cfd {
 
 	struct cfd_vlog *vlog;
 	struct cfd_http *http;
+	struct cfd_tap *tap;		/* passive mode, or NULL */
+	/* eventfd: written by any thread to stop the daemon as SIGTERM
+	 * would (the tap at the end of its file); read by control. */
+	int done_fd;
 };
 
 /* ---- rules.c --------------------------------------------------------------- */
@@ -206,6 +212,7 @@ struct cfd_logrec {
 	struct cf_call call;
 	uint64_t latency_ns;
 	uint64_t generation;
+	uint32_t frame;			/* capture record (tap), else 0 */
 	uint8_t action;			/* enum cf_action */
 	char rule[CFD_RULE_NAME];
 };
@@ -231,15 +238,25 @@ void cfd_http_stop(struct cfd *d);
 
 /* ---- control.c ----------------------------------------------------------------- */
 
-/* The control loop: signals and the control socket, until SIGTERM.
- * Control thread. */
+/* The control loop: signals and the control socket, until SIGTERM or
+ * done_fd.  Control thread. */
 int cfd_control_run(struct cfd *d);
 
 /* ---- tap.c --------------------------------------------------------------------- */
 
-/* Judge a capture file (or interface) and log verdicts without replying;
- * returns when the capture ends or on stop.  Control thread. */
-int cfd_tap_run(struct cfd *d);
+struct cfd_tap;
+
+/* Open the capture file or live interface of `tap` for worker @w (the
+ * tap's counters and log ring; it has no sockets).  NULL after logging
+ * why.  Control thread. */
+struct cfd_tap *cfd_tap_new(struct cfd *d, struct cf_worker *w);
+/* Judge and log on the tap thread until the file ends (then done_fd is
+ * written) or d->stop.  Control thread. */
+int cfd_tap_start(struct cfd_tap *t);
+/* Wait for the tap thread (after d->stop): 0, or -1 when the capture
+ * failed.  Control thread. */
+int cfd_tap_join(struct cfd_tap *t);
+void cfd_tap_free(struct cfd_tap *t);
 
 /* A line on stderr (journald with the systemd unit): errors and rare
  * events only, never per call. */

@@ -48,7 +48,11 @@ static const char usage_text[] =
 	"  --log-ring-size N        verdict log ring per worker (default 4096)\n"
 	"  --cache-size N           retransmission cache entries per worker\n"
 	"                           (default 4096)\n"
-	"  --tap FILE               judge a capture without replying, then exit\n"
+	"  --tap FILE|IFACE         passive: judge the call set-ups of a capture\n"
+	"                           file (then exit) or a live interface and\n"
+	"                           log their verdicts, replying to nobody\n"
+	"  --tap-filter EXPR        BPF filter of the live tap, e.g. 'udp port\n"
+	"                           5060 or sctp'\n"
 	"  --foreground             stay attached (the only mode; systemd\n"
 	"                           runs it as Type=simple)\n";
 
@@ -56,7 +60,8 @@ static const char usage_text[] =
 enum key {
 	K_RULES = 1000, K_LIST, K_SIP_LISTEN, K_WORKERS, K_CPUS, K_METRICS,
 	K_PEER, K_POINT_CODE, K_VERDICT_LOG, K_CONTROL, K_OVERLOAD,
-	K_RING_SIZE, K_LOG_RING_SIZE, K_CACHE_SIZE, K_TAP, K_FOREGROUND,
+	K_RING_SIZE, K_LOG_RING_SIZE, K_CACHE_SIZE, K_TAP, K_TAP_FILTER,
+	K_FOREGROUND,
 	K_CONFIG, K_HELP,
 };
 
@@ -77,6 +82,7 @@ static const struct option options[] = {
 	{ "log-ring-size", required_argument, NULL, K_LOG_RING_SIZE },
 	{ "cache-size", required_argument, NULL, K_CACHE_SIZE },
 	{ "tap", required_argument, NULL, K_TAP },
+	{ "tap-filter", required_argument, NULL, K_TAP_FILTER },
 	{ "foreground", no_argument, NULL, K_FOREGROUND },
 	{ "help", no_argument, NULL, K_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -271,6 +277,9 @@ apply(struct cfd_config *c, int key, const char *v, const char *where,
 	case K_TAP:
 		set_str(&c->tap, v);
 		return 0;
+	case K_TAP_FILTER:
+		set_str(&c->tap_filter, v);
+		return 0;
 	case K_OVERLOAD:
 		for (n = 0; n < CFD_OVERLOAD__COUNT; n++)
 			if (strcmp(v, cfd_overload_names[n]) == 0) {
@@ -422,6 +431,11 @@ cfd_config_load(struct cfd_config *c, int argc, char **argv)
 			"'rules FILE' in the config\n");
 		return -1;
 	}
+	if (c->n_listen > 0 && c->tap) {
+		/* The tap is passive: it answers nothing, listens nowhere. */
+		fprintf(stderr, "callfenced: tap given: sip-listen ignored\n");
+		c->n_listen = 0;
+	}
 	if (c->n_listen == 0 && !c->tap)
 		cfd_parse_addr("127.0.0.1:5060", &c->listen[c->n_listen++]);
 	return 0;
@@ -443,4 +457,5 @@ cfd_config_free(struct cfd_config *c)
 	free(c->verdict_log);
 	free(c->control);
 	free(c->tap);
+	free(c->tap_filter);
 }

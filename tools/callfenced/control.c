@@ -6,6 +6,7 @@
  *   SIGHUP            reload the rules
  *   SIGUSR1           reopen the verdict log
  *   SIGTERM, SIGINT   stop
+ * and done_fd: the passive tap read its whole file, stop.
  *
  * Control socket (UNIX stream, path from `control`): one command line per
  * connection, one reply, then the server closes:
@@ -123,7 +124,7 @@ control_serve(struct cfd *d, int lfd)
 int
 cfd_control_run(struct cfd *d)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	sigset_t set;
 	int sfd, cfd = -1;
 	nfds_t n = 1;
@@ -137,6 +138,7 @@ cfd_control_run(struct cfd *d)
 	if (sfd < 0)
 		return -1;
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[n++] = (struct pollfd){ .fd = d->done_fd, .events = POLLIN };
 	if (d->cfg.control) {
 		cfd = control_listen(d->cfg.control);
 		if (cfd < 0) {
@@ -153,8 +155,12 @@ cfd_control_run(struct cfd *d)
 				continue;
 			break;
 		}
-		if (n > 1 && (pfd[1].revents & POLLIN))
+		if (n > 2 && (pfd[2].revents & POLLIN))
 			control_serve(d, cfd);
+		if (pfd[1].revents & POLLIN) {
+			cfd_log("done: stopping");
+			break;
+		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))

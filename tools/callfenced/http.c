@@ -126,6 +126,9 @@ cfd_metrics_setup(struct cfd *d)
 	id[k++] = cf_metrics_add(m, "callfence_tx_errors_total",
 		"Replies that could not be sent", CF_METRIC_COUNTER, NULL, 0,
 		NULL, 0, 1);
+	id[k++] = cf_metrics_add(m, "callfence_udp_rx_drops_total",
+		"Datagrams the kernel dropped for a full socket buffer "
+		"(SO_RXQ_OVFL)", CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
 	id[k++] = cf_metrics_add(m, "callfence_reloads_total",
 		"Ruleset loads, by result", CF_METRIC_COUNTER, &result, 1,
 		NULL, 0, 1);
@@ -140,7 +143,7 @@ cfd_metrics_setup(struct cfd *d)
 		"Rules in the ruleset in force", CF_METRIC_GAUGE, NULL, 0,
 		NULL, 0, 1);
 	s->latency_id = cf_metrics_add(m, "callfence_verdict_latency_seconds",
-		"From receipt of the batch to the reply being queued",
+		"From receipt of the burst to the reply handed to the kernel",
 		CF_METRIC_HISTOGRAM, NULL, 0, latency_bounds,
 		sizeof(latency_bounds) / sizeof(latency_bounds[0]), 1e-9);
 	for (i = 0; i < (unsigned int)k; i++)
@@ -172,6 +175,7 @@ cfd_metrics_setup(struct cfd *d)
 	s->log_records = slot0(m, id[k++]);
 	s->log_drops = slot0(m, id[k++]);
 	s->tx_errors = slot0(m, id[k++]);
+	s->rx_drops = slot0(m, id[k++]);
 	s->reloads[0] = cf_metrics_slot(m, id[k], 0, 0);
 	s->reloads[1] = cf_metrics_slot(m, id[k], 1, 0);
 	return 0;

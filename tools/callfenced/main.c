@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "callfenced.h"
 
@@ -53,12 +55,17 @@ build_ingress(struct cfd *d)
 	return 0;
 }
 
-static void
+/* Stop everything in order; returns 1 when the tap failed, else 0. */
+static int
 stop_all(struct cfd *d)
 {
 	unsigned int i;
+	int rc = 0;
 
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
+	/* The tap first: it feeds the logger until it has stopped. */
+	if (cfd_tap_join(d->tap) < 0)
+		rc = 1;
 	for (i = 0; i < d->n_workers; i++)
 		if (d->workers[i])
 			cfd_worker_wake(d->workers[i]);
@@ -69,9 +76,11 @@ stop_all(struct cfd *d)
 	cfd_http_stop(d);
 	for (i = 0; i < d->n_workers; i++)
 		cfd_worker_free(d->workers[i]);
+	cfd_tap_free(d->tap);
 	cfd_vlog_free(d->vlog);
 	cfd_rules_shutdown(d);
 	cf_metrics_free(d->metrics);
+	return rc;
 }
 
 int
@@ -85,9 +94,15 @@ main(int argc, char **argv)
 
 	if (!d)
 		return 1;
+	d->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->done_fd < 0) {
+		free(d);
+		return 1;
+	}
 	r = cfd_config_load(&d->cfg, argc, argv);
 	if (r != 0) {
 		cfd_config_free(&d->cfg);
+		close(d->done_fd);
 		free(d);
 		return r > 0 ? 0 : 2;
 	}
@@ -114,12 +129,6 @@ main(int argc, char **argv)
 		cf_metrics_free(d->metrics);
 		goto out_cfg;
 	}
-	if (d->cfg.tap) {
-		rc = cfd_tap_run(d) < 0 ? 1 : 0;
-		cfd_rules_shutdown(d);
-		cf_metrics_free(d->metrics);
-		goto out_cfg;
-	}
 	if (d->cfg.verdict_log) {
 		d->vlog = cfd_vlog_new(d, d->cfg.verdict_log);
 		if (!d->vlog)
@@ -130,25 +139,40 @@ main(int argc, char **argv)
 		if (!d->workers[i])
 			goto out;
 	}
+	if (d->cfg.tap) {
+		/* Passive: worker 0 has no sockets, the tap thread is it. */
+		d->tap = cfd_tap_new(d, d->workers[0]);
+		if (!d->tap)
+			goto out;
+	}
 	if (cfd_worker_link(d) < 0 || cfd_http_start(d) < 0)
 		goto out;
 	if (d->vlog && cfd_vlog_start(d->vlog) < 0)
 		goto out;
-	for (i = 0; i < d->n_workers; i++)
-		if (cfd_worker_start(d->workers[i]) < 0)
+	if (d->tap) {
+		cfd_log("ready: passive tap on %s", d->cfg.tap);
+		if (cfd_tap_start(d->tap) < 0)
 			goto out;
-	for (i = 0; i < d->cfg.n_listen; i++) {
-		cfd_format_addr(&d->cfg.listen[i], addr, sizeof(addr));
-		cfd_log("listening on udp %s", addr);
+	} else {
+		for (i = 0; i < d->n_workers; i++)
+			if (cfd_worker_start(d->workers[i]) < 0)
+				goto out;
+		for (i = 0; i < d->cfg.n_listen; i++) {
+			cfd_format_addr(&d->cfg.listen[i], addr, sizeof(addr));
+			cfd_log("listening on udp %s", addr);
+		}
+		cfd_log("ready: %u worker%s, overload %s%s", d->n_workers,
+			d->n_workers == 1 ? "" : "s",
+			cfd_overload_names[d->cfg.overload],
+			d->acl ? "" : ", no peers configured: answering "
+			"everyone");
 	}
-	cfd_log("ready: %u worker%s, overload %s%s", d->n_workers,
-		d->n_workers == 1 ? "" : "s",
-		cfd_overload_names[d->cfg.overload],
-		d->acl ? "" : ", no peers configured: answering everyone");
 	rc = cfd_control_run(d) < 0 ? 1 : 0;
 out:
-	stop_all(d);
+	if (stop_all(d))
+		rc = 1;
 out_cfg:
+	close(d->done_fd);
 	cfd_config_free(&d->cfg);
 	free(d);
 	return rc;

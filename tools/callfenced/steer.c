@@ -3,7 +3,10 @@
  * Steering: every call is judged on the core that owns its caller, so
  * that core alone holds the caller's heuristic state and its
  * retransmission cache entry.  Calls cross on SPSC rings, one per
- * ordered pair of workers; a full ring is the overload case.
+ * ordered pair of workers; a full ring is the overload case.  Jobs are
+ * built in place in the ring's slots and published once per receive
+ * burst, so a burst costs one release store per destination and at most
+ * one wake-up per sleeping owner.
  *
  * Wake-up protocol (no lost wake-up, no syscall while the owner runs):
  * the owner sets `sleeping`, issues a full fence, then checks its rings
@@ -40,32 +43,39 @@ cfd_steer_owner(const struct cf_call *call, unsigned int n)
 	return (unsigned int)(cf_hash64(k) % n);
 }
 
-bool
-cfd_steer_send(struct cf_worker *w, unsigned int owner,
-	       const struct cfd_job *job)
+struct cfd_job *
+cfd_steer_claim(struct cf_worker *w, unsigned int owner)
 {
-	if (cf_ring_enqueue_burst(w->to[owner], job, 1) != 1)
-		return false;
-	w->wake[owner] = true;
-	return true;
+	struct cfd_job *j = cf_ring_claim(w->to[owner], w->claimed[owner]);
+
+	if (j)
+		w->claimed[owner]++;
+	return j;
 }
 
 void
-cfd_steer_wake(struct cf_worker *w)
+cfd_steer_flush(struct cf_worker *w)
 {
 	struct cfd *d = w->d;
 	unsigned int i;
 	bool any = false;
 
-	for (i = 0; i < d->n_workers; i++)
-		any |= w->wake[i];
+	for (i = 0; i < d->n_workers; i++) {
+		if (!w->claimed[i])
+			continue;
+		/* Release: the jobs are written before the owner sees them. */
+		cf_ring_publish(w->to[i], w->claimed[i]);
+		any = true;
+	}
 	if (!any)
 		return;
+	/* Pairs with the owner's fence between setting `sleeping` and
+	 * looking at its rings (see the top of this file). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (i = 0; i < d->n_workers; i++) {
-		if (!w->wake[i])
+		if (!w->claimed[i])
 			continue;
-		w->wake[i] = false;
+		w->claimed[i] = 0;
 		if (__atomic_load_n(&d->workers[i]->sleeping, __ATOMIC_RELAXED))
 			cfd_worker_wake(d->workers[i]);
 	}

@@ -1,12 +1,442 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Passive tap: not built yet (issue 6, stage 7). */
+/*
+ * Passive tap: judge the call set-ups of a capture file or a live
+ * interface (libpcap) and write their verdicts to the verdict log,
+ * replying to nobody.  SIP (UDP, TCP, WebSocket, SCTP) and ISUP in M3UA,
+ * M2PA or MTP2 all come through callfence/capture.h.
+ *
+ * The tap is the daemon's only worker: worker 0 without sockets (its
+ * struct cf_worker gives it a metrics block, a verdict log ring and rule
+ * hit counters), fed by libpcap instead of recvmmsg, on its own thread.
+ * It is an RCU QSBR reader like a worker: one snapshot per batch of
+ * records, a quiescent state after it, offline while it waits for
+ * packets, so SIGHUP and `callfence reload` work as in SIP mode.
+ *
+ * A file is read as fast as the logger writes: when the logger's ring is
+ * full the tap waits for room, so the log has every set-up of the file.
+ * A live interface cannot wait: records the logger has no room for are
+ * dropped and counted, as in SIP mode.  When a file ends the tap tells
+ * the control loop (done_fd) and the daemon stops as on SIGTERM.
+ */
 
-#include "callfenced.h"
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include <callfence/capture.h>
+#include <callfence/ss7.h>
+
+#include "worker.h"
+
+#define TAP_BATCH	256	/* records between two quiescent states */
+
+struct cfd_tap {
+	/* Set by the control thread before the tap thread starts. */
+	struct cfd *d;
+	struct cf_worker *w;		/* worker 0: counters, log ring */
+	bool live;
+	pthread_t thread;
+	bool started;
+	/* The tap thread's own. */
+	struct cf_capture *cap;
+	pcap_t *pcap;			/* live interface, or NULL */
+	int linktype;
+	uint32_t frame;
+	struct cf_ss7_stats ss7;
+	struct cf_sip_msg msg;
+	struct cf_call call;
+	uint32_t payload_frame;		/* record of the payload at hand */
+	uint64_t setups, answers, releases;
+	uint64_t last_ns;	/* the last payload's time: the heuristics' clock */
+	int rc;
+};
+
+/*
+ * Answers, releases and judged set-ups, once per call event: where the
+ * per-caller heuristic state learns how calls end (wangiri, short and
+ * concurrent calls).  A set-up was already counted by the judge.  Tap
+ * thread, RCU read side held on t->w->rules.
+ */
+static void
+tap_observe(struct cfd_tap *t, const struct cf_call *call)
+{
+	struct cfd_rules *r = t->w->rules;
+
+	if (call->event != CF_EVENT_SETUP)
+		cf_ruleset_observe(r->rs, r->scratch[t->w->id], call);
+}
+
+/* Hand the staged records to the logger: a file waits for room, a live
+ * capture drops and counts what does not fit.  Tap thread. */
+static void
+tap_log_flush(struct cfd_tap *t)
+{
+	struct cf_worker *w = t->w;
+	const struct timespec nap = { 0, 200000 };
+	unsigned int done = 0;
+
+	while (done < w->n_logq) {
+		done += cf_ring_enqueue_burst(w->log, w->logq + done,
+					      w->n_logq - done);
+		if (done == w->n_logq)
+			break;
+		if (t->live) {
+			cf_metrics_count(w->m, t->d->slots.log_drops,
+					 w->n_logq - done);
+			break;
+		}
+		nanosleep(&nap, NULL);
+	}
+	w->n_logq = 0;
+}
+
+/* Judge one set-up and stage its verdict record.  Tap thread, RCU read
+ * side held on t->w->rules. */
+static void
+tap_judge(struct cfd_tap *t, struct cf_call *call)
+{
+	struct cf_worker *w = t->w;
+	const struct cfd_slots *s = &t->d->slots;
+	struct cfd_rules *r = w->rules;
+	struct cfd_logrec *rec;
+	struct cf_verdict v;
+	unsigned int slot;
+
+	call->ingress = (uint8_t)cf_ingress_classify(&t->d->ingress, call,
+						     NULL);
+	if (cf_ruleset_judge(r->rs, r->scratch[w->id], call, &v) < 0) {
+		memset(&v, 0, sizeof(v));
+		v.action = CF_ACTION_ALLOW;
+		v.rule = "error";
+		v.rule_index = -1;
+	}
+	t->setups++;
+	cf_metrics_count(w->m, s->calls[call->proto][v.action], 1);
+	slot = v.rule_index >= 0 && (unsigned int)v.rule_index < r->n_rules ?
+	       r->rule_slot[v.rule_index] : r->rule_slot[r->n_rules];
+	__atomic_store_n(&w->rule_hits[slot], w->rule_hits[slot] + 1,
+			 __ATOMIC_RELAXED);
+	tap_observe(t, call);
+	if (!w->log)
+		return;
+	if (w->n_logq == CFD_JUDGED_MAX)
+		tap_log_flush(t);
+	rec = &w->logq[w->n_logq++];
+	rec->call = *call;
+	/* Live: capture to verdict; a file has no such thing. */
+	rec->latency_ns = t->live && cfd_wall_ns() > call->rx_ns ?
+			  cfd_wall_ns() - call->rx_ns : 0;
+	rec->generation = r->generation;
+	rec->frame = t->payload_frame;
+	rec->action = (uint8_t)v.action;
+	snprintf(rec->rule, sizeof(rec->rule), "%s",
+		 v.rule ? v.rule : "default");
+}
+
+static void
+tap_event(struct cfd_tap *t, struct cf_call *call)
+{
+	switch (call->event) {
+	case CF_EVENT_SETUP:
+		tap_judge(t, call);
+		break;
+	case CF_EVENT_ANSWER:
+		t->answers++;
+		tap_observe(t, call);
+		break;
+	case CF_EVENT_RELEASE:
+		t->releases++;
+		tap_observe(t, call);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+tap_sip(struct cfd_tap *t, const struct cf_payload *p)
+{
+	const struct cfd_slots *s = &t->d->slots;
+	ssize_t n;
+	int err;
+
+	n = cf_sip_parse(&t->msg, (const char *)p->data, p->len,
+			 p->transport == CF_TRANSPORT_TCP ? CF_SIP_STREAM : 0);
+	if (n < 0) {
+		cf_metrics_count(t->w->m,
+				 s->decode_err[-n < CF_SIP_ERR__COUNT ? -n : 0],
+				 1);
+		return;
+	}
+	cf_call_reset(&t->call);
+	t->call.rx_ns = p->ts_ns;
+	t->last_ns = p->ts_ns;
+	t->call.src = p->src;
+	err = cf_sip_to_call(&t->msg, cf_ruleset_plan(t->w->rules->rs),
+			     &t->call);
+	if (err == -CF_SIP_ERR_NO_CALL_EVENT)
+		return;
+	if (err < 0) {
+		cf_metrics_count(t->w->m, s->decode_err[-err], 1);
+		return;
+	}
+	tap_event(t, &t->call);
+}
+
+static void
+tap_ss7(struct cfd_tap *t, const struct cf_payload *p)
+{
+	const struct cf_numplan *plan = cf_ruleset_plan(t->w->rules->rs);
+	int n;
+
+	switch (p->kind) {
+	case CF_PAYLOAD_M3UA:
+		n = cf_ss7_m3ua_to_call(&t->ss7, p->data, p->len, plan,
+					&t->call);
+		break;
+	case CF_PAYLOAD_M2PA:
+		n = cf_ss7_m2pa_to_call(&t->ss7, p->data, p->len, 0, plan,
+					&t->call);
+		break;
+	case CF_PAYLOAD_MTP2:
+		/* DLT_MTP2 records keep the frame check sequence. */
+		n = cf_ss7_mtp2_to_call(&t->ss7, p->data, p->len,
+					CF_MTP2_F_FCS, plan, &t->call);
+		break;
+	default:
+		return;
+	}
+	if (n != 1)
+		return;
+	t->call.rx_ns = p->ts_ns;
+	t->last_ns = p->ts_ns;
+	tap_event(t, &t->call);
+}
+
+/* Capture callback: one payload.  Tap thread. */
+static void
+on_payload(void *ctx, const struct cf_payload *p)
+{
+	struct cfd_tap *t = ctx;
+
+	t->payload_frame = p->frame;
+	if (p->kind == CF_PAYLOAD_SIP)
+		tap_sip(t, p);
+	else
+		tap_ss7(t, p);
+}
+
+static ssize_t
+sip_framer(const uint8_t *buf, size_t len)
+{
+	return cf_sip_message_length((const char *)buf, len);
+}
+
+/* libpcap callback (live): one record into the capture layer. */
+static void
+on_record(u_char *ctx, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct cfd_tap *t = (struct cfd_tap *)ctx;
+
+	cf_capture_packet(t->cap, t->linktype, data, h->caplen, h->len,
+			  (uint64_t)h->ts.tv_sec * 1000000000u +
+				  (uint64_t)h->ts.tv_usec * 1000u,
+			  ++t->frame);
+}
+
+static bool
+stopping(const struct cfd_tap *t)
+{
+	return __atomic_load_n(&t->d->stop, __ATOMIC_ACQUIRE);
+}
+
+/* The end of a batch: calls whose release never came forgotten (a few
+ * sets), records to the logger, then a quiescent state. */
+static void
+tap_batch_end(struct cfd_tap *t)
+{
+	struct cfd_rules *r = t->w->rules;
+
+	cf_ruleset_expire(r->rs, r->scratch[t->w->id], t->last_ns, 4);
+	tap_log_flush(t);
+	rcu_quiescent_state();
+}
+
+static void
+tap_file(struct cfd_tap *t)
+{
+	long n;
+
+	do {
+		t->w->rules = rcu_dereference(t->d->rules);
+		n = cf_capture_run(t->cap, TAP_BATCH);
+		tap_batch_end(t);
+	} while (n > 0 && !stopping(t));
+	if (n < 0) {
+		cfd_log("tap %s: %s", t->d->cfg.tap, cf_capture_error(t->cap));
+		t->rc = -1;
+	}
+	cf_capture_close(t->cap);
+}
+
+static void
+tap_live(struct cfd_tap *t)
+{
+	struct pollfd pfd = { .fd = pcap_get_selectable_fd(t->pcap),
+			      .events = POLLIN };
+
+	while (!stopping(t)) {
+		int n;
+
+		/* Offline while waiting: a reload does not wait for us. */
+		rcu_thread_offline();
+		poll(&pfd, 1, 100);
+		rcu_thread_online();
+		t->w->rules = rcu_dereference(t->d->rules);
+		n = pcap_dispatch(t->pcap, TAP_BATCH, on_record, (u_char *)t);
+		tap_batch_end(t);
+		if (n < 0 && n != PCAP_ERROR_BREAK) {
+			cfd_log("tap %s: %s", t->d->cfg.tap,
+				pcap_geterr(t->pcap));
+			t->rc = -1;
+			break;
+		}
+	}
+}
+
+static void *
+tap_main(void *arg)
+{
+	struct cfd_tap *t = arg;
+	uint64_t one = 1;
+
+	pthread_setname_np(pthread_self(), "cfd-tap");
+	rcu_register_thread();
+	if (t->live)
+		tap_live(t);
+	else
+		tap_file(t);
+	/* Streams still held in reassembly end here. */
+	t->w->rules = rcu_dereference(t->d->rules);
+	cf_capture_flush(t->cap);
+	tap_batch_end(t);
+	rcu_unregister_thread();
+	cfd_log("tap %s: %s; %llu set-ups judged, %llu answers, %llu "
+		"releases", t->d->cfg.tap, t->live ? "stopped" : "end of file",
+		(unsigned long long)t->setups, (unsigned long long)t->answers,
+		(unsigned long long)t->releases);
+	/* Tell the control loop: a file is done, the daemon stops. */
+	if (write(t->d->done_fd, &one, sizeof(one)) < 0)
+		cfd_log("tap: cannot signal the end: %s", strerror(errno));
+	return NULL;
+}
+
+/* Open a live interface: promiscuous, immediate delivery, non-blocking
+ * reads driven by poll(). */
+static pcap_t *
+open_live(const char *iface, const char *filter)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct bpf_program prog;
+	pcap_t *p = pcap_create(iface, err);
+
+	if (!p) {
+		cfd_log("tap %s: %s", iface, err);
+		return NULL;
+	}
+	pcap_set_snaplen(p, 65535);
+	pcap_set_promisc(p, 1);
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, 16 << 20);
+	if (pcap_activate(p) < 0 || pcap_setnonblock(p, 1, err) < 0 ||
+	    pcap_get_selectable_fd(p) < 0) {
+		cfd_log("tap %s: %s", iface, pcap_geterr(p));
+		pcap_close(p);
+		return NULL;
+	}
+	if (filter) {
+		if (pcap_compile(p, &prog, filter, 1,
+				 PCAP_NETMASK_UNKNOWN) < 0 ||
+		    pcap_setfilter(p, &prog) < 0) {
+			cfd_log("tap-filter '%s': %s", filter, pcap_geterr(p));
+			pcap_close(p);
+			return NULL;
+		}
+		pcap_freecode(&prog);
+	}
+	return p;
+}
+
+struct cfd_tap *
+cfd_tap_new(struct cfd *d, struct cf_worker *w)
+{
+	struct cfd_tap *t = calloc(1, sizeof(*t));
+	struct stat st;
+
+	if (!t)
+		return NULL;
+	t->d = d;
+	t->w = w;
+	t->cap = cf_capture_new(&(struct cf_capture_cfg){
+		.on_payload = on_payload, .ctx = t, .framer = sip_framer,
+	});
+	if (!t->cap)
+		goto fail;
+	/* A file when there is one by that name, else an interface. */
+	if (stat(d->cfg.tap, &st) == 0 && !S_ISCHR(st.st_mode)) {
+		if (cf_capture_open(t->cap, d->cfg.tap) < 0) {
+			cfd_log("tap %s: %s", d->cfg.tap,
+				cf_capture_error(t->cap));
+			goto fail;
+		}
+	} else {
+		t->live = true;
+		t->pcap = open_live(d->cfg.tap, d->cfg.tap_filter);
+		if (!t->pcap)
+			goto fail;
+		t->linktype = pcap_datalink(t->pcap);
+	}
+	return t;
+fail:
+	cfd_tap_free(t);
+	return NULL;
+}
 
 int
-cfd_tap_run(struct cfd *d)
+cfd_tap_start(struct cfd_tap *t)
 {
-	(void)d;
-	cfd_log("tap: passive mode is not implemented yet");
-	return -1;
+	if (pthread_create(&t->thread, NULL, tap_main, t) != 0)
+		return -1;
+	t->started = true;
+	return 0;
+}
+
+int
+cfd_tap_join(struct cfd_tap *t)
+{
+	if (!t)
+		return 0;
+	if (t->started)
+		pthread_join(t->thread, NULL);
+	t->started = false;
+	return t->rc;
+}
+
+void
+cfd_tap_free(struct cfd_tap *t)
+{
+	if (!t)
+		return;
+	cfd_tap_join(t);
+	cf_capture_free(t->cap);
+	if (t->pcap)
+		pcap_close(t->pcap);
+	free(t);
 }

@@ -78,6 +78,7 @@ format(struct cfd_vlog *l, const struct cfd_logrec *r)
 	struct cf_record_meta meta = {
 		.verdict = cf_action_name((enum cf_action)r->action),
 		.rule = r->rule,
+		.frame = r->frame,
 	};
 	char src[64], ts[32];
 	time_t sec = (time_t)(r->call.rx_ns / 1000000000u);

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The worker: one thread per core.  A pass receives a batch on each of
- * its sockets (recvmmsg), decodes each datagram, answers what needs no
- * rules (OPTIONS, CANCEL, other methods) from here, and steers each
- * INVITE to the core owning its caller; then it judges the calls handed
- * to it, queues the replies and sends them (sendmmsg, one call per
- * socket per pass), hands verdict records to the logger, and announces
- * an RCU quiescent state.  Idle, it goes RCU-offline and sleeps in
- * poll() on its sockets and its eventfd.
+ * The worker: one thread per core.  A pass receives a burst on each of
+ * its sockets (recvmmsg, up to CFD_BATCH datagrams), decodes each
+ * datagram, answers what needs no rules (OPTIONS, CANCEL, other methods)
+ * from here, judges the INVITEs whose caller it owns and builds the
+ * others in place on their owners' rings; the burst's hand-overs are
+ * published together, waking a sleeping owner at most once.  Then it
+ * judges the calls handed to it (in place on the rings), sends every
+ * queued reply (one sendmmsg per socket), reads the clock once for the
+ * latencies of the pass, hands verdict records to the logger and
+ * announces an RCU quiescent state.  Idle, it goes RCU-offline and
+ * sleeps in poll() on its sockets and its eventfd.
  *
- * Nothing here allocates, locks or logs per call; the only system calls
- * are per batch.
+ * Nothing here allocates, locks or logs per call; the system calls are
+ * per burst: recvmmsg per socket, sendmmsg per socket with replies, an
+ * eventfd write per sleeping owner, and poll() when there is nothing to
+ * do.  The clocks are read through the vDSO, three times a pass.
  */
 
 #include <errno.h>
@@ -115,14 +120,10 @@ tx_commit(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 		count(w, w->d->slots.tx_errors);
 		return;
 	}
+	/* The constant fields were set once at start (cfd_worker_new). */
 	t->peer[i] = *peer;
-	t->iov[i].iov_base = t->buf[i];
 	t->iov[i].iov_len = (size_t)len;
-	memset(&t->msg[i], 0, sizeof(t->msg[i]));
-	t->msg[i].msg_hdr.msg_name = &t->peer[i];
 	t->msg[i].msg_hdr.msg_namelen = addr_len(peer);
-	t->msg[i].msg_hdr.msg_iov = &t->iov[i];
-	t->msg[i].msg_hdr.msg_iovlen = 1;
 	t->n++;
 }
 
@@ -149,6 +150,17 @@ reply_job(struct cf_worker *w, const struct cfd_job *j,
 }
 
 /* ---- Retransmission cache ------------------------------------------------ */
+
+/* A rule id into a fixed field (cut at CFD_RULE_NAME - 1 bytes). */
+static void
+copy_name(char *dst, const char *rule)
+{
+	const char *src = rule ? rule : "default";
+	size_t n = strnlen(src, CFD_RULE_NAME - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 /* 4-way set associative, bounded; an INVITE retransmission (same
  * Call-ID, CSeq and top Via branch) gets the first answer again and is
@@ -184,10 +196,10 @@ cache_put(struct cf_worker *w, uint64_t key, const struct cf_verdict *v)
 	e->key = key;
 	e->action = (uint8_t)v->action;
 	e->reply = (uint8_t)v->reply;
-	snprintf(e->rule, sizeof(e->rule), "%s", v->rule ? v->rule : "default");
+	copy_name(e->rule, v->rule);
 }
 
-/* ---- Verdict log ------------------------------------------------------------ */
+/* ---- Verdict log and latency ------------------------------------------------ */
 
 static void
 log_flush(struct cf_worker *w)
@@ -203,22 +215,59 @@ log_flush(struct cf_worker *w)
 	w->n_logq = 0;
 }
 
+/*
+ * End of a pass (or CFD_JUDGED_MAX calls into it): send the replies,
+ * read the clock once, and give every call judged since the last time
+ * its latency, from the receipt of its burst to its reply handed to the
+ * kernel, in the histogram and in its verdict log record.
+ */
 static void
-log_verdict(struct cf_worker *w, const struct cfd_job *j,
-	    const struct cf_verdict *v, uint64_t latency)
+pass_finish(struct cf_worker *w)
 {
+	unsigned int i;
+	uint64_t now;
+
+	tx_flush_all(w);
+	if (w->n_judged) {
+		now = cfd_now_ns();
+		for (i = 0; i < w->n_judged; i++) {
+			const struct cfd_judged *c = &w->judged[i];
+			uint64_t lat = now - c->t0_ns;
+
+			cf_metrics_observe(w->d->metrics, w->m,
+					   w->d->slots.latency_id, lat);
+			if (c->logrec >= 0)
+				w->logq[c->logrec].latency_ns = lat;
+		}
+		w->n_judged = 0;
+	}
+	log_flush(w);
+}
+
+/* Note a judged call for pass_finish(), with its log record. */
+static void
+note_judged(struct cf_worker *w, const struct cfd_job *j,
+	    const struct cf_verdict *v)
+{
+	struct cfd_judged *c;
 	struct cfd_logrec *r;
 
+	if (w->n_judged == CFD_JUDGED_MAX)
+		pass_finish(w);
+	c = &w->judged[w->n_judged++];
+	c->t0_ns = j->t0_ns;
+	c->logrec = -1;
 	if (!w->log)
 		return;
-	if (w->n_logq == CFD_BATCH)
-		log_flush(w);
+	/* logq holds CFD_JUDGED_MAX records: it fills no faster. */
+	c->logrec = (int32_t)w->n_logq;
 	r = &w->logq[w->n_logq++];
 	r->call = j->call;
-	r->latency_ns = latency;
+	r->latency_ns = 0;
+	r->frame = 0;
 	r->generation = w->rules->generation;
 	r->action = (uint8_t)v->action;
-	snprintf(r->rule, sizeof(r->rule), "%s", v->rule ? v->rule : "default");
+	copy_name(r->rule, v->rule);
 }
 
 /* ---- Judging (owning core) ------------------------------------------------------ */
@@ -231,7 +280,6 @@ judge(struct cf_worker *w, const struct cfd_job *j)
 	struct cf_sip_reply_params p;
 	struct cfd_rules *r = w->rules;
 	struct cf_verdict v;
-	uint64_t latency;
 	unsigned int slot;
 
 	if (j->call.event != CF_EVENT_SETUP) {
@@ -272,9 +320,7 @@ judge(struct cf_worker *w, const struct cfd_job *j)
 	       r->rule_slot[v.rule_index] : r->rule_slot[r->n_rules];
 	__atomic_store_n(&w->rule_hits[slot], w->rule_hits[slot] + 1,
 			 __ATOMIC_RELAXED);
-	latency = cfd_now_ns() - j->t0_ns;
-	cf_metrics_observe(w->d->metrics, w->m, s->latency_id, latency);
-	log_verdict(w, j, &v, latency);
+	note_judged(w, j, &v);
 }
 
 /* A call the owner's ring had no room for: the overload policy. */
@@ -338,29 +384,43 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	  enum cf_ingress ingress)
 {
 	const struct cfd_slots *s = &w->d->slots;
-	struct cfd_job *j = &w->job;
+	struct cfd_job *j;
 	unsigned int owner;
+	bool refused = false;
 	int elen, err;
 
-	cf_call_reset(&j->call);
-	j->call.rx_ns = w->wall_ns;
-	set_source(&j->call.src, peer);
-	err = cf_sip_to_call(&w->msg, cf_ruleset_plan(w->rules->rs), &j->call);
+	cf_call_reset(&w->call);
+	w->call.rx_ns = w->wall_ns;
+	set_source(&w->call.src, peer);
+	err = cf_sip_to_call(&w->msg, cf_ruleset_plan(w->rules->rs), &w->call);
 	if (err < 0) {
 		count(w, s->decode_err[-err]);
 		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
 		return;
 	}
-	j->call.ingress = (uint8_t)ingress;
+	w->call.ingress = (uint8_t)ingress;
+	/* Build the job where it will be judged: here, or in place on the
+	 * owner's ring (published with the rest of the burst); a full ring
+	 * leaves it here for the overload policy. */
+	owner = cfd_steer_owner(&w->call, w->d->n_workers);
+	j = owner == w->id ? NULL : cfd_steer_claim(w, owner);
+	if (!j) {
+		refused = owner != w->id;
+		j = &w->job;
+	}
 	elen = cf_sip_reply_echo(j->text, sizeof(j->text), &w->msg);
 	if (elen < 0 || (size_t)elen + w->msg.ruri.len >= sizeof(j->text)) {
 		/* Too many or too long headers to hand over (or a To that
-		 * does not parse): not a call we can answer. */
+		 * does not parse): not a call we can answer.  A claimed
+		 * slot is unpublished, so the next claim reuses it. */
+		if (j != &w->job)
+			w->claimed[owner]--;
 		count(w, s->decode_err[CF_SIP_ERR_TOO_LONG]);
 		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
 		return;
 	}
 	memcpy(j->text + elen, w->msg.ruri.p, w->msg.ruri.len);
+	j->call = w->call;
 	j->echo_len = (uint16_t)elen;
 	j->ruri_len = (uint16_t)w->msg.ruri.len;
 	j->key = transaction_key(&w->msg);
@@ -369,14 +429,12 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	j->listen = (uint8_t)li;
 	j->from = (uint8_t)w->id;
 
-	owner = cfd_steer_owner(&j->call, w->d->n_workers);
-	if (owner == w->id) {
-		judge(w, j);
-	} else if (cfd_steer_send(w, owner, j)) {
-		count(w, s->handovers);
-	} else {
+	if (refused)
 		overload(w, j);
-	}
+	else if (j == &w->job)
+		judge(w, j);
+	else
+		count(w, s->handovers);
 }
 
 static void
@@ -438,22 +496,47 @@ on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 	}
 }
 
-/* One recvmmsg() batch from socket @li; returns datagrams received. */
+/* The socket's kernel drop counter (SO_RXQ_OVFL) as of datagram @i,
+ * or 0 when the datagram carries none. */
+static uint32_t
+rxq_ovfl(const struct msghdr *h)
+{
+	struct cmsghdr *c;
+	uint32_t v;
+
+	for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v;
+		}
+	return 0;
+}
+
+/* One recvmmsg() burst from socket @li; returns datagrams received. */
 static unsigned int
 rx(struct cf_worker *w, unsigned int li)
 {
 	const struct cfd_slots *s = &w->d->slots;
 	unsigned int i;
+	uint32_t ovfl;
 	int n;
 
 	for (i = 0; i < CFD_BATCH; i++) {
 		w->rx_msg[i].msg_hdr.msg_namelen = sizeof(w->rx_peer[i]);
+		w->rx_msg[i].msg_hdr.msg_controllen = sizeof(w->rx_ctl[i]);
 		w->rx_msg[i].msg_hdr.msg_flags = 0;
 	}
 	n = recvmmsg(w->socks[li], w->rx_msg, CFD_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return 0;
 	cf_metrics_count(w->m, w->packets_slot, (uint64_t)n);
+	/* The counter is the socket's running total: the last datagram
+	 * of the burst has the newest (0 until the first drop). */
+	ovfl = rxq_ovfl(&w->rx_msg[n - 1].msg_hdr);
+	if (ovfl != w->rxq_ovfl[li]) {
+		cf_metrics_count(w->m, s->rx_drops, ovfl - w->rxq_ovfl[li]);
+		w->rxq_ovfl[li] = ovfl;
+	}
 	for (i = 0; i < (unsigned int)n; i++) {
 		if (w->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			count(w, s->msgs[CFD_MSG_OVERSIZE]);
@@ -466,7 +549,8 @@ rx(struct cf_worker *w, unsigned int li)
 	return (unsigned int)n;
 }
 
-/* Judge what other cores handed us; returns jobs taken. */
+/* Judge what other cores handed us, in place on the rings; returns jobs
+ * taken. */
 static unsigned int
 drain(struct cf_worker *w)
 {
@@ -476,9 +560,11 @@ drain(struct cf_worker *w)
 	for (i = 0; i < w->d->n_workers; i++) {
 		if (!w->from[i])
 			continue;
-		n = cf_ring_dequeue_burst(w->from[i], w->in, CFD_BATCH);
+		n = cf_ring_ready(w->from[i], CFD_BATCH);
 		for (k = 0; k < n; k++)
-			judge(w, &w->in[k]);
+			judge(w, cf_ring_peek(w->from[i], k));
+		/* Every reply is built: the producer may reuse the slots. */
+		cf_ring_release(w->from[i], n);
 		total += n;
 	}
 	return total;
@@ -543,13 +629,12 @@ worker_main(void *arg)
 		work = 0;
 		for (i = 0; i < w->n_socks; i++)
 			work += rx(w, i);
-		cfd_steer_wake(w);
+		cfd_steer_flush(w);
 		work += drain(w);
 		/* Calls whose release never came: a few sets per batch. */
 		cf_ruleset_expire(w->rules->rs, w->rules->scratch[w->id],
 				  w->wall_ns, 4);
-		tx_flush_all(w);
-		log_flush(w);
+		pass_finish(w);
 		rcu_quiescent_state();
 		if (!work)
 			idle(w);
@@ -565,8 +650,7 @@ worker_main(void *arg)
 		w->pass_ns = cfd_now_ns();
 		w->wall_ns = cfd_wall_ns();
 		work = drain(w);
-		tx_flush_all(w);
-		log_flush(w);
+		pass_finish(w);
 		rcu_quiescent_state();
 		if (all && !work && !cfd_steer_pending(w))
 			break;
@@ -597,12 +681,29 @@ open_socket(const union cfd_addr *a)
 	/* Bursts wait in the socket buffer, not in our memory; a cap by
 	 * net.core.rmem_max is fine. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Datagrams the kernel dropped for a full buffer, with each one
+	 * received: counted as callfence_udp_rx_drops_total. */
+	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (bind(fd, &a->sa, addr_len(a)) < 0)
 		goto fail;
 	return fd;
 fail:
 	close(fd);
 	return -1;
+}
+
+/* The fields of a reply queue that never change. */
+static void
+tx_init(struct cfd_tx *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < CFD_TX_MAX; i++) {
+		t->iov[i].iov_base = t->buf[i];
+		t->msg[i].msg_hdr.msg_name = &t->peer[i];
+		t->msg[i].msg_hdr.msg_iov = &t->iov[i];
+		t->msg[i].msg_hdr.msg_iovlen = 1;
+	}
 }
 
 struct cf_worker *
@@ -626,15 +727,14 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 	w->packets_slot = cf_metrics_slot(d->metrics, d->slots.packets_id,
 					  id, 0);
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	w->in = calloc(CFD_BATCH, sizeof(*w->in));
 	w->rx_buf = calloc(CFD_BATCH, CFD_RX_SIZE);
 	w->cache_mask = d->cfg.cache_size - 1;
 	w->cache = calloc(d->cfg.cache_size, sizeof(*w->cache));
-	if (w->wake_fd < 0 || !w->in || !w->rx_buf || !w->cache)
+	if (w->wake_fd < 0 || !w->rx_buf || !w->cache)
 		goto fail;
 	if (d->vlog) {
 		w->log = cfd_vlog_ring(d->vlog, id);
-		w->logq = calloc(CFD_BATCH, sizeof(*w->logq));
+		w->logq = calloc(CFD_JUDGED_MAX, sizeof(*w->logq));
 		if (!w->logq)
 			goto fail;
 	}
@@ -648,6 +748,7 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 			cfd_log("sip-listen %s: %s", a, strerror(errno));
 			goto fail;
 		}
+		tx_init(w->tx[i]);
 		w->n_socks++;
 	}
 	for (i = 0; i < CFD_BATCH; i++) {
@@ -656,6 +757,7 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 		w->rx_msg[i].msg_hdr.msg_name = &w->rx_peer[i];
 		w->rx_msg[i].msg_hdr.msg_iov = &w->rx_iov[i];
 		w->rx_msg[i].msg_hdr.msg_iovlen = 1;
+		w->rx_msg[i].msg_hdr.msg_control = w->rx_ctl[i];
 	}
 	cf_call_reset(&w->acl_call);
 	w->acl_call.proto = CF_PROTO_SIP;
@@ -699,7 +801,6 @@ cfd_worker_free(struct cf_worker *w)
 		cf_ring_free(w->to[i]);
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
-	free(w->in);
 	free(w->rx_buf);
 	free(w->cache);
 	free(w->logq);

@@ -46,6 +46,14 @@ struct cfd_tx {
 	char buf[CFD_TX_MAX][CFD_TX_SIZE];
 };
 
+/* A call judged this pass whose latency is taken when the pass ends. */
+struct cfd_judged {
+	uint64_t t0_ns;			/* its batch's receive time */
+	int32_t logrec;			/* its record in logq, or -1 */
+};
+
+#define CFD_JUDGED_MAX	256	/* calls judged between two clock reads */
+
 struct cf_worker {
 	/* Set by the control thread before the thread starts; read-only
 	 * afterwards (by this worker, and by producers for wake_fd). */
@@ -78,36 +86,44 @@ struct cf_worker {
 	struct cfd_rules *rules;	/* snapshot of the current pass */
 	uint64_t pass_ns;		/* monotonic time of the pass */
 	uint64_t wall_ns;		/* wall time of the pass */
-	bool wake[CFD_WORKERS_MAX];	/* handed a job to i this pass */
+	/* Jobs written in place on to[i] this pass, not yet published:
+	 * published (and the owner woken) once per receive burst. */
+	uint32_t claimed[CFD_WORKERS_MAX];
 	struct cf_sip_msg msg;		/* the datagram being decoded */
+	struct cf_call call;		/* its call, before it is steered */
 	struct cf_call acl_call;	/* source only, for the ACL */
-	struct cfd_job job;		/* the call being decoded */
-	struct cfd_job *in;		/* CFD_BATCH jobs dequeued */
+	struct cfd_job job;		/* a call judged here or refused */
 	struct cfd_tx *tx[CFD_LISTEN_MAX];
 	struct cfd_cache_entry *cache;
 	uint32_t cache_mask;
 	uint32_t cache_clock;
 	struct cfd_logrec *logq;	/* staged for the logger */
 	unsigned int n_logq;
+	struct cfd_judged judged[CFD_JUDGED_MAX];
+	unsigned int n_judged;
+	uint32_t rxq_ovfl[CFD_LISTEN_MAX];	/* kernel drops seen so far */
 	/* Heuristic state (issue 5) goes here: one struct cf_heur per
 	 * heuristic condition, for the callers this core owns. */
 
 	struct mmsghdr rx_msg[CFD_BATCH];
 	struct iovec rx_iov[CFD_BATCH];
 	union cfd_addr rx_peer[CFD_BATCH];
+	/* SO_RXQ_OVFL: the socket's drop counter with each datagram. */
+	char rx_ctl[CFD_BATCH][CMSG_SPACE(sizeof(uint32_t))]
+		__attribute__((aligned(8)));
 	char (*rx_buf)[CFD_RX_SIZE];
 };
 
 /* steer.c */
 /* The worker that owns @call's caller.  Any thread. */
 unsigned int cfd_steer_owner(const struct cf_call *call, unsigned int n);
-/* Hand @job to worker @owner; false when its ring is full.  Worker
+/* A slot on worker @owner's ring to build a job in, or NULL when the
+ * ring is full.  The job travels at the next cfd_steer_flush().  Worker
  * thread that produces on that ring. */
-bool cfd_steer_send(struct cf_worker *w, unsigned int owner,
-		    const struct cfd_job *job);
-/* Wake the owners we handed jobs to this pass if they sleep.  Once per
- * pass, owning worker. */
-void cfd_steer_wake(struct cf_worker *w);
+struct cfd_job *cfd_steer_claim(struct cf_worker *w, unsigned int owner);
+/* Publish the jobs claimed this burst, one release store per ring, and
+ * wake the owners that sleep: once per receive burst, owning worker. */
+void cfd_steer_flush(struct cf_worker *w);
 /* Whether any ring into @w holds jobs.  Owning worker. */
 bool cfd_steer_pending(const struct cf_worker *w);
 

@@ -36,6 +36,25 @@ uint32_t cf_ring_enqueue_burst(struct cf_ring *r, const void *elems,
  * Consumer thread only. */
 uint32_t cf_ring_dequeue_burst(struct cf_ring *r, void *elems, uint32_t n);
 
+/*
+ * Zero-copy bursts, for elements too big to copy twice.
+ *
+ * Producer: cf_ring_claim(r, k) is the slot of the k-th element (from 0)
+ * after those already published, or NULL when the ring has no room for
+ * it; the producer writes claimed slots in place, then makes the first
+ * @n of them visible at once with cf_ring_publish(r, n): one release
+ * store per burst.  Claims not published are simply reused.
+ * Consumer: cf_ring_ready(r, max) says how many elements (up to @max)
+ * can be read in place with cf_ring_peek(r, k), k < that count; then
+ * cf_ring_release(r, n) gives the first @n slots back.
+ * Each side from its own thread only, as the copying calls.
+ */
+void *cf_ring_claim(struct cf_ring *r, uint32_t k);
+void cf_ring_publish(struct cf_ring *r, uint32_t n);
+uint32_t cf_ring_ready(struct cf_ring *r, uint32_t max);
+void *cf_ring_peek(const struct cf_ring *r, uint32_t k);
+void cf_ring_release(struct cf_ring *r, uint32_t n);
+
 /* Elements waiting: exact from either side's own thread, a snapshot from
  * any other. */
 uint32_t cf_ring_count(const struct cf_ring *r);
