@@ -944,6 +944,26 @@ cf_ruleset_scratch_fit(struct cf_ruleset_scratch *s,
 	return 0;
 }
 
+int
+cf_ruleset_scratch_take_heur(struct cf_ruleset_scratch *dst,
+			     struct cf_ruleset_scratch *src)
+{
+	struct cf_heur **heur = dst->heur;
+	uint32_t *measure = dst->measure;
+
+	if (dst == src || dst->nheur == 0 || dst->nheur != src->nheur ||
+	    dst->heur_sig != src->heur_sig ||
+	    dst->heur_memory != src->heur_memory)
+		return 0;
+	/* A swap, not a move: @src keeps valid (fresh) tables, so freeing
+	 * it with its old ruleset needs no special case. */
+	dst->heur = src->heur;
+	dst->measure = src->measure;
+	src->heur = heur;
+	src->measure = measure;
+	return 1;
+}
+
 struct cf_ruleset_scratch *
 cf_ruleset_scratch_alloc(const struct cf_ruleset *rs)
 {

@@ -648,6 +648,49 @@ scratch_mismatch(void **state)
 	cf_ruleset_free(r2);
 }
 
+/* A reload with the same heuristics carries their state: the caller's
+ * fourth call in a minute is blocked by the new rules as it would have been
+ * by the old; a reload with other heuristics starts afresh. */
+static void
+reload_carries_state(void **state)
+{
+	struct cf_ruleset *old = compile_ok(
+		"list none \"/dev/null\"\n"
+		"rule other { priority 5 when caller in none action block "
+		"reason \"x\" }\n" "rule fast { priority 1 when caller calls > 3 "
+		"per 1m action block reason \"rate\" }\n" "default allow\n");
+	struct cf_ruleset *same = compile_ok(
+		"rule fast { priority 1 when caller calls > 3 per 1m "
+		"action block reason \"rate\" }\ndefault allow reason \"new\"\n");
+	struct cf_ruleset *differ = compile_ok(
+		"rule fast { priority 1 when caller calls > 3 per 2m "
+		"action block reason \"rate\" }\ndefault allow\n");
+	struct cf_ruleset_scratch *s_old = cf_ruleset_scratch_alloc(old);
+	struct cf_ruleset_scratch *s_same = cf_ruleset_scratch_alloc(same);
+	struct cf_ruleset_scratch *s_differ = cf_ruleset_scratch_alloc(differ);
+	uint16_t i;
+
+	for (i = 1; i <= 3; i++)
+		assert_string_equal(judge(old, s_old, "13800000001", "13900000000",
+					  i * S, i, NULL), "default");
+	assert_int_equal(cf_ruleset_scratch_take_heur(s_differ, s_old), 0);
+	assert_int_equal(cf_ruleset_scratch_take_heur(s_same, s_old), 1);
+	assert_string_equal(judge(same, s_same, "13800000001", "13900000000",
+				  4 * S, 4, NULL), "fast");
+	/* The old scratch was left fresh tables, not freed ones. */
+	assert_string_equal(judge(old, s_old, "13800000001", "13900000000",
+				  5 * S, 5, NULL), "default");
+	/* Other heuristics: nothing carried, the caller starts at one. */
+	assert_string_equal(judge(differ, s_differ, "13800000001", "13900000000",
+				  6 * S, 6, NULL), "default");
+	cf_ruleset_scratch_free(s_old);
+	cf_ruleset_scratch_free(s_same);
+	cf_ruleset_scratch_free(s_differ);
+	cf_ruleset_free(old);
+	cf_ruleset_free(same);
+	cf_ruleset_free(differ);
+}
+
 int
 main(void)
 {
@@ -668,6 +711,7 @@ main(void)
 		cmocka_unit_test(memory_too_small),
 		cmocka_unit_test(compiled_round_trip),
 		cmocka_unit_test(scratch_mismatch),
+		cmocka_unit_test(reload_carries_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -266,6 +266,7 @@ tap_batch_end(struct cfd_tap *t)
 
 	cf_ruleset_expire(r->rs, r->scratch[t->w->id], t->last_ns, 4);
 	tap_log_flush(t);
+	cfd_carry_heuristics(t->w);
 	rcu_quiescent_state();
 }
 

@@ -612,6 +612,23 @@ pin(struct cf_worker *w)
 		cfd_log("worker %u: cannot pin to cpu %d", w->id, w->cpu);
 }
 
+/*
+ * Before the quiescent state that ends a pass: if a reload published new
+ * rules, hand this worker's heuristic state to them (when the heuristics
+ * are the same) while both snapshots are still protected, so a reload
+ * does not forget who was calling.  A second reload within the same pass
+ * starts afresh.  Worker thread, between quiescent states.
+ */
+void
+cfd_carry_heuristics(struct cf_worker *w)
+{
+	struct cfd_rules *next = rcu_dereference(w->d->rules);
+
+	if (next != w->rules)
+		cf_ruleset_scratch_take_heur(next->scratch[w->id],
+					     w->rules->scratch[w->id]);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -635,6 +652,7 @@ worker_main(void *arg)
 		cf_ruleset_expire(w->rules->rs, w->rules->scratch[w->id],
 				  w->wall_ns, 4);
 		pass_finish(w);
+		cfd_carry_heuristics(w);
 		rcu_quiescent_state();
 		if (!work)
 			idle(w);

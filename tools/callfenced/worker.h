@@ -114,6 +114,11 @@ struct cf_worker {
 	char (*rx_buf)[CFD_RX_SIZE];
 };
 
+/* worker.c */
+/* Hand heuristic state to rules a reload just published (see worker.c).
+ * Worker or tap thread, before its quiescent state. */
+void cfd_carry_heuristics(struct cf_worker *w);
+
 /* steer.c */
 /* The worker that owns @call's caller.  Any thread. */
 unsigned int cfd_steer_owner(const struct cf_call *call, unsigned int n);

@@ -328,6 +328,17 @@ int cf_ruleset_scratch_fit(struct cf_ruleset_scratch *scratch,
 void cf_ruleset_scratch_free(struct cf_ruleset_scratch *scratch);
 
 /*
+ * Carry heuristic state across a reload: when @dst (made for the new
+ * ruleset) has the same heuristics as @src (the old one's), their tables
+ * are swapped, so the new ruleset goes on counting where the old one
+ * stopped and @src keeps fresh tables.  Returns 1 if swapped, 0 if the
+ * heuristics differ (the new ruleset starts afresh).  The thread that
+ * owns both scratches (one worker's), with both rulesets still protected.
+ */
+int cf_ruleset_scratch_take_heur(struct cf_ruleset_scratch *dst,
+				 struct cf_ruleset_scratch *src);
+
+/*
  * The daemon steers calls to workers by a hash of the whole caller
  * number, so a worker sees about 1/@n of a callee's callers and of a
  * caller block's calls.  With @n workers those measures (distinct-callers,
