@@ -38,6 +38,18 @@ split_text(struct split *s, const char *ct, const char *body)
 	split_bytes(s, ct, body, strlen(body));
 }
 
+/* An empty body announced as multipart: no part, an error, and no
+ * arithmetic on its NULL start (fuzz_sip found that under UBSan). */
+static void
+test_empty_multipart_body(void **state)
+{
+	struct split s;
+
+	split_bytes(&s, "multipart/mixed;boundary=b1", "", 0);
+	assert_int_equal(s.rc, -CF_SIP_ERR_BAD_MULTIPART);
+	free(s.copy);
+}
+
 /* The SIP-I shape: SDP then ISUP, with a preamble and an epilogue. */
 static void
 test_two_parts_preamble_epilogue(void **state)
@@ -431,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_missing_close_delimiter),
 		cmocka_unit_test(test_boundary_quoted_and_prefix),
 		cmocka_unit_test(test_part_without_headers),
+		cmocka_unit_test(test_empty_multipart_body),
 		cmocka_unit_test(test_folded_and_lf),
 		cmocka_unit_test(test_part_content_length_lies),
 		cmocka_unit_test(test_sipi_message_and_lying_content_length),
