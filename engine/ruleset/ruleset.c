@@ -684,7 +684,9 @@ cf_ruleset_builder_finish(struct cf_ruleset_builder *b,
 		r = -ENOMEM;
 		goto fail;
 	}
-	qsort(b->rules, b->nrules, sizeof(*b->rules), rule_order);
+	/* A ruleset of only its default has no rule array at all. */
+	if (b->nrules > 1)
+		qsort(b->rules, b->nrules, sizeof(*b->rules), rule_order);
 	for (i = 0; i < b->nrules; i++)
 		rules[i] = b->rules[i].r;
 	rules[b->nrules] = b->dflt;

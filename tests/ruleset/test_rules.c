@@ -620,11 +620,32 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A ruleset of nothing but its default is valid: every call gets the
+ * default.  (fuzz_rules found the build sorting a NULL rule array.) */
+static void
+default_only(void **state)
+{
+	struct cf_ruleset *rs = NULL;
+	struct cf_verdict v;
+	struct cf_diag d;
+
+	cf_diag_init(&d);
+	assert_int_equal(compile("default block reason \"closed\"\n", NULL, &rs,
+				 &d), 0);
+	assert_int_equal(cf_ruleset_rule_count(rs), 0);
+	v = judge(rs, "+8613800000001", NULL, CF_INGRESS_NATIONAL);
+	assert_int_equal(v.action, CF_ACTION_BLOCK);
+	assert_string_equal(v.rule, "default");
+	cf_ruleset_free(rs);
+	cf_diag_free(&d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_construct),
+		cmocka_unit_test(default_only),
 		cmocka_unit_test(every_error_with_position),
 		cmocka_unit_test(plan_errors),
 		cmocka_unit_test(list_errors_reported),
