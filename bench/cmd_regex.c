@@ -17,7 +17,10 @@
  *    the caller once against the whole database: the Hyperscan cost.
  *  - chain: one rule per pattern (`caller matches /p/`), as a rules file
  *    with N patterns is written: the scan, then the rule chain, tried in
- *    order until a rule holds, one bit test per rule.
+ *    order until a rule holds, one bit test per rule (up to --chain-max).
+ * and, for comparison, what the ranges cost without regular expressions:
+ *  - prefixes: N number prefixes of 8 to 11 digits in one prefix table
+ *    (`caller prefix ...`, a number set per prefix length), one rule.
  * Calls are generated SIP set-ups (normalised +86 callers), judged on one
  * pinned core in rounds; the fastest round is reported, the median beside
  * it.
@@ -29,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <callfence/numkey.h>
 #include <callfence/ruleset.h>
 
 #include "bench.h"
@@ -44,6 +48,7 @@ struct opts {
 	uint64_t max_patterns;
 	uint64_t chain_max;
 	uint64_t only;		/* --patterns N: that count alone */
+	unsigned kinds;		/* a bit per enum kind */
 	uint64_t seed;
 	double seconds;		/* of judging per row */
 	int cpu;
@@ -56,8 +61,8 @@ struct calls {
 };
 
 static const char *const columns[] = {
-	"patterns", "shape", "rules", "compile_s", "file_KiB", "load_ms",
-	"ns_per_call", "median_ns", "M_calls_per_s", "matched_pct",
+	"patterns", "shape", "rules", "compile_ms", "file_KiB", "load_ms",
+	"ns_per_call", "median_ns", "M_calls_per_s", "decided_pct",
 };
 
 static void
@@ -65,12 +70,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: callfence-bench regex [--max-patterns N] [--chain-max N] [--patterns N]\n"
-		"                             [--seconds S] [--seed N] [--cpu N] [--csv FILE]\n"
+		"                             [--kinds LIST] [--seconds S] [--seed N] [--cpu N]\n"
+		"                             [--csv FILE]\n"
 		"  --max-patterns N  10, 100, ... up to N patterns (default 100000)\n"
 		"  --chain-max N     rule-per-pattern rulesets up to N patterns (default\n"
 		"                    10000: the chain is linear, and each size compiles\n"
 		"                    the patterns again)\n"
 		"  --patterns N      one count only\n"
+		"  --kinds LIST      shapes: range,suffix,prefix (default all three)\n"
 		"  --seconds S       judging time per row (default 1)\n"
 		"  --seed N          patterns and calls (default 1)\n"
 		"  --cpu N           pin to CPU N (default 1)\n"
@@ -98,17 +105,46 @@ mobile_head(char *dst, unsigned more, uint64_t *rng)
 	digits(dst + 4, more, rng);
 }
 
+/* How the N patterns are put in a ruleset. */
+enum shape {
+	SHAPE_SCAN = 0,		/* one database, one rule */
+	SHAPE_CHAIN,		/* one rule per pattern */
+	SHAPE_PREFIXES,		/* N number prefixes, one rule, no regex */
+	SHAPE__COUNT,
+};
+
+static const char *const shape_names[SHAPE__COUNT] = {
+	[SHAPE_SCAN] = "scan",
+	[SHAPE_CHAIN] = "chain",
+	[SHAPE_PREFIXES] = "prefixes",
+};
+
+/* The shapes, for --kinds: which of them makes a large set expensive. */
+enum kind {
+	KIND_RANGE = 0,
+	KIND_SUFFIX,
+	KIND_PREFIX,
+	KIND__COUNT,
+};
+
+static const char *const kind_names[KIND__COUNT] = {
+	[KIND_RANGE] = "range",
+	[KIND_SUFFIX] = "suffix",
+	[KIND_PREFIX] = "prefix",
+};
+
 /*
- * Pattern @i of the set: a shape chosen by the seed, numbers random or,
- * for one in 16 of the first 1024, the block of a caller of @calls.  The digits are E.164
- * without '+': 13 for a +86 mobile.
+ * Pattern @i of the set: a shape of @kinds (a bit per enum kind) chosen
+ * by the seed, numbers random or, for one in 16 of the first 1024, the
+ * block of a caller of @calls.  The digits are E.164 without '+': 13 for
+ * a +86 mobile.
  */
 static void
 make_pattern(char *dst, size_t size, uint64_t i, uint64_t *rng,
-	     const struct calls *calls)
+	     const struct calls *calls, unsigned kinds)
 {
 	char head[16], tail[16];
-	unsigned known, lo;
+	unsigned known, lo, kind;
 
 	/* At most 64 of them: a hit rate that stays near 1 % whatever
 	 * the count, as a blocking set's should. */
@@ -123,8 +159,11 @@ make_pattern(char *dst, size_t size, uint64_t i, uint64_t *rng,
 			return;
 		}
 	}
-	switch (bench_rand(rng) % 3) {
-	case 0:		/* a range of numbers: ^8613812[0-4]\d{5}$ */
+	do
+		kind = (unsigned)(bench_rand(rng) % KIND__COUNT);
+	while (!(kinds & (1u << kind)));
+	switch ((enum kind)kind) {
+	case KIND_RANGE:		/* a range of numbers: ^8613812[0-4]\d{5}$ */
 		known = 4 + (unsigned)(bench_rand(rng) % 4);
 		mobile_head(head, known, rng);
 		lo = (unsigned)(bench_rand(rng) % 8);
@@ -132,7 +171,7 @@ make_pattern(char *dst, size_t size, uint64_t i, uint64_t *rng,
 			 lo + 1 + (unsigned)(bench_rand(rng) % (9 - lo)),
 			 13 - 4 - known - 1);
 		break;
-	case 1:		/* an ending: 6 digits, or a service number padded */
+	case KIND_SUFFIX:	/* an ending: 6 digits, or a service number padded */
 		if (bench_rand(rng) % 4 == 0) {
 			digits(tail, 5, rng);
 			snprintf(dst, size, "000(%s|%.3s)$", tail, tail + 2);
@@ -141,7 +180,8 @@ make_pattern(char *dst, size_t size, uint64_t i, uint64_t *rng,
 			snprintf(dst, size, "\\d{4}%s$", tail);
 		}
 		break;
-	default:	/* a prefix with classes: ^861[3578]1234[0-4]56 */
+	case KIND_PREFIX:	/* a prefix with classes: ^861[3578]1234[0-4]56 */
+	case KIND__COUNT:
 		digits(head, 4 + (unsigned)(bench_rand(rng) % 3), rng);
 		digits(tail, 2, rng);
 		lo = (unsigned)(bench_rand(rng) % 5);
@@ -149,6 +189,30 @@ make_pattern(char *dst, size_t size, uint64_t i, uint64_t *rng,
 			 tail);
 		break;
 	}
+}
+
+/*
+ * Prefix @i of a prefix table: what the range patterns say without a
+ * regular expression, a +86 mobile head of 8 to 11 digits (blocks of
+ * 100 000 down to 100 numbers); one in 16 of the first 1024 the block of
+ * a caller of @calls, as make_pattern() does.
+ */
+static uint64_t
+make_prefix(uint64_t i, uint64_t *rng, const struct calls *calls)
+{
+	char head[16];
+	unsigned len = 8 + (unsigned)(bench_rand(rng) % 4);
+
+	if (i % 16 == 15 && i < 1024) {
+		const struct cf_number *num = cf_call_number(
+			&calls->call[bench_rand(rng) % calls->n],
+			CF_PARTY_CALLER);
+
+		if (num && num->len > 4)
+			return cf_numkey_pack(num->digits, num->len - 3);
+	}
+	mobile_head(head, len - 4, rng);
+	return cf_numkey_pack(head, len);
 }
 
 /* Generated SIP set-ups, normalised as a decoder leaves them. */
@@ -184,30 +248,43 @@ make_calls(struct calls *c, uint64_t seed)
  * builder's messages printed.
  */
 static int
-build(uint64_t n, bool chain, uint64_t seed, const struct calls *calls,
-      const char *path, double *compile_s)
+build(uint64_t n, enum shape shape, const struct opts *o,
+      const struct calls *calls, const char *path, double *compile_s)
 {
 	struct cf_ruleset_builder *b = cf_ruleset_builder_new(
 		cf_numplan_builtin("86"));
 	struct cf_ruleset *rs = NULL;
-	uint64_t rng = seed ^ 0x7e6e, i, t0;
+	uint64_t rng = o->seed ^ 0x7e6e, i, t0;
 	char re[PATTERN_MAX], id[32];
+	uint64_t *keys = NULL;
 	struct cf_diag diag;
-	int rc = -1;
+	int rc = -1, table = 0;
 
 	cf_diag_init(&diag);
 	if (!b)
 		goto out;
-	for (i = 0; i < n; i++) {
-		make_pattern(re, sizeof(re), i, &rng, calls);
+	if (shape == SHAPE_PREFIXES) {
+		keys = calloc(n, sizeof(*keys));
+		if (!keys)
+			goto bad;
+		for (i = 0; i < n; i++)
+			keys[i] = make_prefix(i, &rng, calls);
+		table = cf_ruleset_builder_add_prefixes(b, keys, n);
+		if (table < 0)
+			goto bad;
+	}
+	for (i = 0; shape != SHAPE_PREFIXES && i < n; i++) {
+		make_pattern(re, sizeof(re), i, &rng, calls, o->kinds);
 		if (cf_ruleset_builder_add_pattern(b, re, CF_PARTY_CALLER) < 0)
 			goto bad;
 	}
-	for (i = chain ? 0 : n - 1; i < n; i++) {
+	for (i = shape == SHAPE_CHAIN ? 0 : n - 1; i < n; i++) {
 		struct cf_cond c = {
-			.kind = CF_COND_MATCHES,
+			.kind = shape == SHAPE_PREFIXES ? CF_COND_PREFIX :
+							  CF_COND_MATCHES,
 			.party = CF_PARTY_CALLER,
-			.arg = (uint32_t)i,
+			.arg = shape == SHAPE_PREFIXES ? (uint32_t)table :
+							 (uint32_t)i,
 		};
 		struct cf_rule_def d = {
 			.id = id,
@@ -243,6 +320,7 @@ out:
 	cf_ruleset_builder_free(b);
 	cf_ruleset_free(rs);
 	cf_diag_free(&diag);
+	free(keys);
 	return rc;
 }
 
@@ -250,7 +328,7 @@ struct judge_ctx {
 	const struct cf_ruleset *rs;
 	struct cf_ruleset_scratch *scratch;
 	const struct calls *calls;
-	uint64_t matched;
+	uint64_t decided;		/* by a rule, not the default */
 };
 
 static int
@@ -265,7 +343,7 @@ judge_round(void *arg, uint64_t start, uint64_t n, uint64_t *sink)
 		if (cf_ruleset_judge(c->rs, c->scratch, &c->calls->call[k],
 				     &v) < 0)
 			return -1;
-		c->matched += v.rule_index >= 0;
+		c->decided += v.rule_index >= 0;
 		*sink += (uint64_t)v.rule_index;
 		if (++k == c->calls->n)
 			k = 0;
@@ -276,7 +354,7 @@ judge_round(void *arg, uint64_t start, uint64_t n, uint64_t *sink)
 /* One row: build, save, load, judge. */
 static int
 row(struct bench_table *tab, const struct opts *o, const struct calls *calls,
-    uint64_t n, bool chain, const char *path)
+    uint64_t n, enum shape shape, const char *path)
 {
 	struct judge_ctx c = { .calls = calls };
 	struct bench_timing t;
@@ -288,8 +366,8 @@ row(struct bench_table *tab, const struct opts *o, const struct calls *calls,
 	int rc = -1;
 
 	bench_progress("regex: %llu patterns, %s: compiling",
-		       (unsigned long long)n, chain ? "chain" : "scan");
-	if (build(n, chain, o->seed, calls, path, &compile_s) < 0)
+		       (unsigned long long)n, shape_names[shape]);
+	if (build(n, shape, o, calls, path, &compile_s) < 0)
 		return -1;
 	cf_diag_init(&diag);
 	t0 = bench_now_ns();
@@ -312,21 +390,21 @@ row(struct bench_table *tab, const struct opts *o, const struct calls *calls,
 	if (count < 8 * ROUND_CALLS)
 		count = 8 * ROUND_CALLS;
 	bench_progress("regex: %llu patterns, %s: judging %llu calls",
-		       (unsigned long long)n, chain ? "chain" : "scan",
+		       (unsigned long long)n, shape_names[shape],
 		       (unsigned long long)count);
-	c.matched = 0;
+	c.decided = 0;
 	if (bench_rounds(judge_round, &c, count, ROUND_CALLS, &t, &sink) < 0)
 		goto out;
 	bench_table_cell(tab, "%llu", (unsigned long long)n);
-	bench_table_cell(tab, "%s", chain ? "chain" : "scan");
+	bench_table_cell(tab, "%s", shape_names[shape]);
 	bench_table_cell(tab, "%u", cf_ruleset_rule_count(rs));
-	bench_table_cell(tab, "%.3f", compile_s);
+	bench_table_cell(tab, "%.3f", compile_s * 1e3);
 	bench_table_cell(tab, "%.0f", (double)st.st_size / 1024.0);
 	bench_table_cell(tab, "%.2f", load_s * 1e3);
 	bench_table_cell(tab, "%.1f", t.ns);
 	bench_table_cell(tab, "%.1f", t.median_ns);
 	bench_table_cell(tab, "%.3f", 1e3 / t.ns);
-	bench_table_cell(tab, "%.2f", 100.0 * (double)c.matched /
+	bench_table_cell(tab, "%.2f", 100.0 * (double)c.decided /
 			 (double)((count + ROUND_CALLS - 1) / ROUND_CALLS *
 				  ROUND_CALLS));
 	rc = 0;
@@ -341,10 +419,30 @@ out:
 	return rc;
 }
 
+/* "range,suffix" into a bit per kind; 0 or -1. */
+static int
+parse_kinds(const char *v, unsigned *kinds)
+{
+	char list[64], *tok, *save = NULL;
+	unsigned k;
+
+	snprintf(list, sizeof(list), "%s", v);
+	*kinds = 0;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < KIND__COUNT && strcmp(tok, kind_names[k]); k++)
+			;
+		if (k == KIND__COUNT)
+			return -1;
+		*kinds |= 1u << k;
+	}
+	return *kinds ? 0 : -1;
+}
+
 int
 cmd_regex(int argc, char **argv)
 {
-	struct opts o = { 100000, 10000, 0, 1, 1.0, 1, NULL };
+	struct opts o = { 100000, 10000, 0, 7, 1, 1.0, 1, NULL };
 	char dir[] = "/tmp/callfence-bench-regex-XXXXXX", path[64];
 	struct calls calls = { NULL, 0 };
 	struct bench_table *tab = NULL;
@@ -365,6 +463,8 @@ cmd_regex(int argc, char **argv)
 			bad = bench_parse_u64(v, 10, 10000000, &o.max_patterns);
 		} else if (strcmp(a, "--chain-max") == 0) {
 			bad = bench_parse_u64(v, 0, 10000000, &o.chain_max);
+		} else if (strcmp(a, "--kinds") == 0) {
+			bad = parse_kinds(v, &o.kinds);
 		} else if (strcmp(a, "--patterns") == 0) {
 			bad = bench_parse_u64(v, 1, 10000000, &o.only);
 		} else if (strcmp(a, "--seconds") == 0) {
@@ -408,9 +508,11 @@ cmd_regex(int argc, char **argv)
 	rc = 0;
 	for (n = o.only ? o.only : 10;
 	     n <= (o.only ? o.only : o.max_patterns) && rc == 0; n *= 10) {
-		rc = row(tab, &o, &calls, n, false, path) < 0;
+		rc = row(tab, &o, &calls, n, SHAPE_SCAN, path) < 0;
 		if (rc == 0 && n <= o.chain_max)
-			rc = row(tab, &o, &calls, n, true, path) < 0;
+			rc = row(tab, &o, &calls, n, SHAPE_CHAIN, path) < 0;
+		if (rc == 0)
+			rc = row(tab, &o, &calls, n, SHAPE_PREFIXES, path) < 0;
 	}
 out:
 	if (tab && bench_table_close(tab) < 0)

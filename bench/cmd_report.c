@@ -392,11 +392,12 @@ write_plots(const struct opts *o)
 			"set xlabel 'patterns in the ruleset'\n"
 			"set ylabel 'ns per call'\n"
 			"plot 'regex.csv' using 'patterns':(strcol('shape') eq 'scan' ? column('ns_per_call') : 1/0) w lp t 'scan: one Hyperscan database, one rule', \\\n"
-			"\t'' using 'patterns':(strcol('shape') eq 'chain' ? column('ns_per_call') : 1/0) w lp t 'chain: one rule per pattern'\n"
+			"\t'' using 'patterns':(strcol('shape') eq 'chain' ? column('ns_per_call') : 1/0) w lp t 'chain: one rule per pattern', \\\n"
+			"\t'' using 'patterns':(strcol('shape') eq 'prefixes' ? column('ns_per_call') : 1/0) w lp t 'prefixes: N number prefixes, no regex'\n"
 			"set output 'regex-compile.png'\n"
 			"set title 'Pattern database: compile and load'\n"
 			"set ylabel 'milliseconds'\n"
-			"plot 'regex.csv' using 'patterns':(strcol('shape') eq 'scan' ? 1000 * column('compile_s') : 1/0) w lp t 'compile (rules file)', \\\n"
+			"plot 'regex.csv' using 'patterns':(strcol('shape') eq 'scan' ? column('compile_ms') : 1/0) w lp t 'compile (rules file)', \\\n"
 			"\t'' using 'patterns':(strcol('shape') eq 'scan' ? column('load_ms') : 1/0) w lp t 'load (compiled file, deserialise)'\n"
 			"unset logscale\n\n");
 	if (o->run[STEP_PIPELINE]) {
@@ -506,6 +507,12 @@ ratios(FILE *f, const struct opts *o)
 				   csv_get(&c, b, "patterns"), "ns");
 		if (rows_where(&c, "shape", "chain", &a, &b))
 			ratio_line(f, "judge, one rule per pattern",
+				   csv_num(&c, a, "ns_per_call"),
+				   csv_num(&c, b, "ns_per_call"),
+				   csv_get(&c, a, "patterns"),
+				   csv_get(&c, b, "patterns"), "ns");
+		if (rows_where(&c, "shape", "prefixes", &a, &b))
+			ratio_line(f, "judge, N prefixes in one table (no regex)",
 				   csv_num(&c, a, "ns_per_call"),
 				   csv_num(&c, b, "ns_per_call"),
 				   csv_get(&c, a, "patterns"),
