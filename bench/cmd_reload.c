@@ -8,9 +8,11 @@
  * once while the ruleset is reloaded --reloads times through the control
  * socket, alternating between two rulesets (A and B: other numbers,
  * other patterns, the same heuristics, so heuristic state is kept).
- * Reports latency percentiles, losses and answer rate of both phases,
- * and how long each reload took (control round trip: parse, list load,
- * Hyperscan compile, publish, grace period).
+ * A third phase reloads compiled rulesets (what `callfence compile`
+ * writes, made here with the same library) instead of rules files.
+ * Reports latency percentiles, losses and answer rate of each phase, and
+ * how long each reload took (control round trip: parse, list load,
+ * Hyperscan compile or load of a compiled file, publish, grace period).
  */
 
 #include <arpa/inet.h>
@@ -26,6 +28,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <callfence/ruleset.h>
 
 #include "bench.h"
 #include "bench_out.h"
@@ -50,6 +54,7 @@ struct opts {
 struct reloader {
 	const struct opts *o;
 	const char *dir;
+	bool compiled;			/* swap compiled files, not rules */
 	char control[128];
 	uint64_t start_ns;
 	unsigned done, failed;
@@ -132,16 +137,39 @@ write_ruleset(const char *dir, char which, const struct opts *o)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-/* Make ruleset @which the one callfenced reads: a rename, so the daemon
- * never reads half a file. */
+/* DIR/rules-W.cfr from DIR/rules-W.rules, as `callfence compile` does. */
 static int
-activate(const char *dir, char which)
+compile_ruleset(const char *dir, char which)
+{
+	char src[256], dst[256];
+	struct cf_ruleset *rs = NULL;
+	struct cf_diag diag;
+	int rc;
+
+	snprintf(src, sizeof(src), "%s/rules-%c.rules", dir, which);
+	snprintf(dst, sizeof(dst), "%s/rules-%c.cfr", dir, which);
+	cf_diag_init(&diag);
+	rc = cf_rules_compile(src, NULL, &rs, &diag);
+	if (rc == 0)
+		rc = cf_ruleset_save(rs, dst, &diag);
+	if (rc < 0)
+		cf_diag_print(&diag, stderr);
+	cf_ruleset_free(rs);
+	cf_diag_free(&diag);
+	return rc;
+}
+
+/* Make ruleset @which (its compiled file when @compiled) the one
+ * callfenced reads: a rename, so the daemon never reads half a file. */
+static int
+activate(const char *dir, char which, bool compiled)
 {
 	char src[256], tmp[256], dst[256], buf[65536];
 	int in, out;
 	ssize_t n;
 
-	snprintf(src, sizeof(src), "%s/rules-%c.rules", dir, which);
+	snprintf(src, sizeof(src), "%s/rules-%c.%s", dir, which,
+		 compiled ? "cfr" : "rules");
 	snprintf(tmp, sizeof(tmp), "%s/active.tmp", dir);
 	snprintf(dst, sizeof(dst), "%s/active.rules", dir);
 	in = open(src, O_RDONLY | O_CLOEXEC);
@@ -334,7 +362,7 @@ reloader_main(void *arg)
 					       (double)(o->reloads + 1));
 		while (bench_now_ns() < at)
 			usleep(1000);
-		if (activate(rl->dir, k % 2 ? 'a' : 'b') < 0) {
+		if (activate(rl->dir, k % 2 ? 'a' : 'b', rl->compiled) < 0) {
 			rl->failed++;
 			continue;
 		}
@@ -361,6 +389,8 @@ static int
 phase(struct bench_table *tab, const struct opts *o, int port, pid_t pid,
       struct reloader *rl)
 {
+	const char *name = !rl ? "baseline" : rl->compiled ?
+		"reloading-compiled" : "reloading";
 	struct udp_opts uo;
 	struct udp_figures f;
 	struct udp_run *r = malloc(sizeof(*r));
@@ -384,9 +414,8 @@ phase(struct bench_table *tab, const struct opts *o, int port, pid_t pid,
 	uo.target_pid = pid;
 	if (udp_run_setup(r, &uo) < 0)
 		goto out;
-	bench_progress("reload: %s phase, %.0f calls/s for %.1f s%s",
-		       rl ? "reload" : "baseline", o->rate, o->duration_s,
-		       rl ? ", reloading" : "");
+	bench_progress("reload: %s phase, %.0f calls/s for %.1f s",
+		       name, o->rate, o->duration_s);
 	t0 = udp_tree_cpu_ticks(pid);
 	c0 = udp_self_cpu_ns();
 	if (rl) {
@@ -403,7 +432,7 @@ phase(struct bench_table *tab, const struct opts *o, int port, pid_t pid,
 		    t0 >= 0 && t1 >= 0 ? t1 - t0 : -1, &f);
 	if (rl && rl->done)
 		qsort(rl->ms, rl->done, sizeof(rl->ms[0]), cmp_double);
-	bench_table_cell(tab, "%s", rl ? "reloading" : "baseline");
+	bench_table_cell(tab, "%s", name);
 	bench_table_cell(tab, "%.0f", o->rate);
 	bench_table_cell(tab, "%u", rl ? rl->done : 0);
 	bench_table_cell(tab, "%u", rl ? rl->failed : 0);
@@ -491,6 +520,7 @@ clean_dir(const char *dir)
 {
 	static const char *const names[] = {
 		"list-a.txt", "list-b.txt", "rules-a.rules", "rules-b.rules",
+		"rules-a.cfr", "rules-b.cfr",
 		"active.rules", "active.tmp", "control.sock", "callfenced.err",
 	};
 	char path[256];
@@ -515,6 +545,7 @@ cmd_reload(int argc, char **argv)
 	struct bench_table *tab = NULL;
 	struct reloader *rl = NULL;
 	struct bench_env env;
+	unsigned failed;
 	pid_t pid = -1;
 	int port, rc;
 
@@ -535,7 +566,8 @@ cmd_reload(int argc, char **argv)
 	bench_progress("reload: writing two rulesets of %llu numbers",
 		       (unsigned long long)o.list_size);
 	if (write_ruleset(dir, 'a', &o) < 0 || write_ruleset(dir, 'b', &o) < 0 ||
-	    activate(dir, 'a') < 0) {
+	    compile_ruleset(dir, 'a') < 0 || compile_ruleset(dir, 'b') < 0 ||
+	    activate(dir, 'a', false) < 0) {
 		fprintf(stderr, "callfence-bench reload: cannot write the "
 			"rulesets in %s\n", dir);
 		goto out;
@@ -558,7 +590,15 @@ cmd_reload(int argc, char **argv)
 	if (phase(tab, &o, port, pid, NULL) < 0 ||
 	    phase(tab, &o, port, pid, rl) < 0)
 		goto out;
-	rc = rl->failed ? 1 : 0;
+	failed = rl->failed;
+	memset(rl, 0, sizeof(*rl));
+	rl->o = &o;
+	rl->dir = dir;
+	rl->compiled = true;
+	snprintf(rl->control, sizeof(rl->control), "%s/control.sock", dir);
+	if (phase(tab, &o, port, pid, rl) < 0)
+		goto out;
+	rc = failed || rl->failed ? 1 : 0;
 out:
 	if (tab && bench_table_close(tab) < 0)
 		rc = 1;

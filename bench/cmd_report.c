@@ -542,17 +542,19 @@ ratios(FILE *f, const struct opts *o)
 	}
 	join(path, sizeof(path), o->out, "reload.csv");
 	if (o->run[STEP_RELOAD] && csv_load(&c, path) == 0) {
-		if (c.rows == 3)
-			fprintf(f, "| reload: p99 latency, baseline → reloading "
+		for (a = 1; a + 1 < c.rows; a++)
+			fprintf(f, "| reload: p99 latency, baseline → %s "
 				"| %.1f µs | %.1f µs | %.2f× |\n"
-				"| reload: lost calls, baseline → reloading "
+				"| reload: lost calls, baseline → %s "
 				"| %s | %s | |\n",
+				csv_get(&c, a, "phase"),
 				csv_num(&c, 0, "p99_us"),
-				csv_num(&c, 1, "p99_us"),
-				csv_num(&c, 1, "p99_us") /
+				csv_num(&c, a, "p99_us"),
+				csv_num(&c, a, "p99_us") /
 				(csv_num(&c, 0, "p99_us") > 0 ?
 				 csv_num(&c, 0, "p99_us") : 1),
-				csv_get(&c, 0, "lost"), csv_get(&c, 1, "lost"));
+				csv_get(&c, a, "phase"),
+				csv_get(&c, 0, "lost"), csv_get(&c, a, "lost"));
 		csv_free(&c);
 	}
 	fprintf(f, "\n");
