@@ -349,6 +349,54 @@ plot_cdf_curves(FILE *gp, const char *dir)
 	csv_free(&c);
 }
 
+/*
+ * The regex CSV interleaves the shapes (each count in turn), and gnuplot
+ * breaks a line at every row a filter leaves out: one data block per
+ * shape in the script instead, so each curve is drawn joined.
+ */
+static void
+plot_regex(FILE *gp, const char *dir)
+{
+	static const char *const shapes[] = { "scan", "chain", "prefixes" };
+	char path[PATH_LEN];
+	unsigned k, r;
+	struct csv c;
+
+	join(path, sizeof(path), dir, "regex.csv");
+	if (csv_load(&c, path) < 0) {
+		fprintf(gp, "# no regex.csv\n");
+		return;
+	}
+	for (k = 0; k < 3; k++) {
+		fprintf(gp, "$%s << EOD\npatterns,ns_per_call,compile_ms,"
+			"load_ms\n", shapes[k]);
+		for (r = 0; r + 1 < c.rows; r++)
+			if (strcmp(csv_get(&c, r, "shape"), shapes[k]) == 0)
+				fprintf(gp, "%s,%s,%s,%s\n",
+					csv_get(&c, r, "patterns"),
+					csv_get(&c, r, "ns_per_call"),
+					csv_get(&c, r, "compile_ms"),
+					csv_get(&c, r, "load_ms"));
+		fprintf(gp, "EOD\n");
+	}
+	csv_free(&c);
+	fprintf(gp,
+		"set output 'regex.png'\n"
+		"set title 'Judging a call against N number patterns (one core)'\n"
+		"set logscale xy 10\n"
+		"set xlabel 'patterns in the ruleset'\n"
+		"set ylabel 'ns per call'\n"
+		"plot $scan using 1:2 w lp t 'scan: one Hyperscan database, one rule', \\\n"
+		"\t$chain using 1:2 w lp t 'chain: one rule per pattern', \\\n"
+		"\t$prefixes using 1:2 w lp t 'prefixes: N number prefixes, no regex'\n"
+		"set output 'regex-compile.png'\n"
+		"set title 'Pattern database: compile and load'\n"
+		"set ylabel 'milliseconds'\n"
+		"plot $scan using 1:3 w lp t 'compile (rules file)', \\\n"
+		"\t$scan using 1:4 w lp t 'load (compiled file, deserialise)'\n"
+		"unset logscale\n\n");
+}
+
 static int
 write_plots(const struct opts *o)
 {
@@ -385,21 +433,7 @@ write_plots(const struct opts *o)
 			"unset y2label\nunset y2tics\nset autoscale y\nset autoscale y2\n"
 			"unset logscale\n\n");
 	if (o->run[STEP_REGEX])
-		fprintf(gp,
-			"set output 'regex.png'\n"
-			"set title 'Judging a call against N number patterns (one core)'\n"
-			"set logscale xy 10\n"
-			"set xlabel 'patterns in the ruleset'\n"
-			"set ylabel 'ns per call'\n"
-			"plot 'regex.csv' using 'patterns':(strcol('shape') eq 'scan' ? column('ns_per_call') : 1/0) w lp t 'scan: one Hyperscan database, one rule', \\\n"
-			"\t'' using 'patterns':(strcol('shape') eq 'chain' ? column('ns_per_call') : 1/0) w lp t 'chain: one rule per pattern', \\\n"
-			"\t'' using 'patterns':(strcol('shape') eq 'prefixes' ? column('ns_per_call') : 1/0) w lp t 'prefixes: N number prefixes, no regex'\n"
-			"set output 'regex-compile.png'\n"
-			"set title 'Pattern database: compile and load'\n"
-			"set ylabel 'milliseconds'\n"
-			"plot 'regex.csv' using 'patterns':(strcol('shape') eq 'scan' ? column('compile_ms') : 1/0) w lp t 'compile (rules file)', \\\n"
-			"\t'' using 'patterns':(strcol('shape') eq 'scan' ? column('load_ms') : 1/0) w lp t 'load (compiled file, deserialise)'\n"
-			"unset logscale\n\n");
+		plot_regex(gp, o->out);
 	if (o->run[STEP_PIPELINE]) {
 		fprintf(gp,
 			"set output 'pipeline.png'\n"
