@@ -14,6 +14,12 @@ static const struct {
 	{ "gen", cmd_gen, "write labelled synthetic traffic (pcap, labels, lists)" },
 	{ "quality", cmd_quality, "detection quality of a ruleset on labelled traffic" },
 	{ "udp", cmd_udp, "SIP load generator: answered calls/s, codes, losses, latency" },
+	{ "decode", cmd_decode, "SIP INVITEs/s and ISUP IAMs/s decoded per core" },
+	{ "lookup", cmd_lookup, "list look-ups/s per core against list size, bytes per number" },
+	{ "regex", cmd_regex, "Hyperscan cost per call against pattern count; compile, load" },
+	{ "pipeline", cmd_pipeline, "decode to verdict per core; scaling over workers; latency" },
+	{ "reload", cmd_reload, "callfenced latency and losses while rules reload under load" },
+	{ "report", cmd_report, "run a set, write CSVs, summary.md and plots to a directory" },
 };
 
 static void

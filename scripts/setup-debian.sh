@@ -8,14 +8,15 @@ set -eu
 # What each is for: the toolchain and meson; the libraries libcallfence
 # links (osmocore, Hyperscan, liburcu, libpcap) and cmocka; clang and its
 # sanitizer runtime for the fuzz targets; tshark, the independent decoder
-# of the differential tests; valgrind for instruction counts; libmicrohttpd
-# for callfenced's /metrics; SIPp, Kamailio and promtool (prometheus) as
-# the real peers of the daemon's integration tests and benchmarks.
+# of the differential tests; valgrind for instruction counts; gnuplot-nox
+# for the benchmark report's plots; libmicrohttpd for callfenced's
+# /metrics; SIPp, Kamailio and promtool (prometheus) as the real peers of
+# the daemon's integration tests and benchmarks.
 packages="
 	build-essential meson ninja-build pkg-config
 	libosmocore-dev libhyperscan-dev liburcu-dev libcmocka-dev libpcap-dev
 	clang libclang-rt-14-dev
-	tshark valgrind python3
+	tshark valgrind python3 gnuplot-nox
 	libmicrohttpd-dev
 	sip-tester kamailio prometheus
 "

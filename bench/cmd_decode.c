@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Decode throughput on one core: signalling messages in, filled call
- * records with normalised numbers out.
+ * callfence-bench decode: decode throughput on one core, signalling
+ * messages in, filled call records with normalised numbers out.
  *
  * One function per protocol (bench_sip(), bench_isup()): each builds a
  * seeded pool of messages, then times two loops over it, parse only and
- * parse + fill, and prints ns per message, millions of messages per
- * second and TSC cycles per byte of message.
+ * parse + fill, and gives ns per message, millions of messages per
+ * second and TSC cycles per byte of message, one table row a loop.
  *
  * SIP: the INVITEs of tests/data/sip/corpus_*.sip (real captures, with
  * SDP bodies, 200-2600 bytes) and as many INVITEs from the traffic
@@ -22,16 +22,12 @@
  * ISUP: M3UA DATA messages carrying an IAM, half from the traffic
  * generator (what `callfence-bench gen --proto isup` writes: Routing
  * Context, Calling and Called Party, sometimes Redirecting and Original
- * Called), half the M3UA IAMs of the .vec files of tests/data/ss7 (real and synthetic
- * captures: Generic Numbers, Redirection Information, ST, hop counters),
- * cycled, shuffled.  Decode is cf_m3ua_decode() + cf_isup_decode(); +fill
- * is what the engine calls, cf_ss7_m3ua_to_call(): the same decode, then
- * cf_isup_to_call() (a record reset, two to four normalised numbers, the
- * reference hash).
- *
- * usage: bench_decode [COUNT] [SEED] [SIP_DIR] [SS7_DIR]
- *        (default 2000000 1 and the source tree's tests/data/sip and
- *        tests/data/ss7)
+ * Called), half the M3UA IAMs of the .vec files of tests/data/ss7 (real
+ * and synthetic captures: Generic Numbers, Redirection Information, ST,
+ * hop counters), cycled, shuffled.  Decode is cf_m3ua_decode() +
+ * cf_isup_decode(); +fill is what the engine calls,
+ * cf_ss7_m3ua_to_call(): the same decode, then cf_isup_to_call() (a
+ * record reset, two to four normalised numbers, the reference hash).
  */
 
 #include <dirent.h>
@@ -39,7 +35,6 @@
 #include <stdlib.h>
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <x86intrin.h>
 #define HAVE_TSC 1
 #else
 #define HAVE_TSC 0
@@ -50,20 +45,22 @@
 #include <callfence/sip.h>
 #include <callfence/ss7.h>
 
+#include "bench.h"
+#include "bench_out.h"
 #include "bench_util.h"
 #include "gen/encode.h"
 #include "gen/gen.h"
 
-#ifndef SIP_DATA_DIR
-#define SIP_DATA_DIR "tests/data/sip"
+#ifndef BENCH_SOURCE_ROOT
+#define BENCH_SOURCE_ROOT "."
 #endif
+/* The corpora in the source tree the binary was built from. */
+#define SIP_DATA_DIR	BENCH_SOURCE_ROOT "/tests/data/sip"
+#define SS7_DATA_DIR	BENCH_SOURCE_ROOT "/tests/data/ss7"
 
 /* Messages per timed round: a few ms, shorter than a scheduler slice
  * so that some rounds run undisturbed on a busy machine. */
 #define ROUND_MSGS	2048
-#ifndef SS7_DATA_DIR
-#define SS7_DATA_DIR SIP_DATA_DIR "/../ss7"
-#endif
 #define SIP_POOL	512	/* messages; about 330 KiB */
 #define ISUP_POOL	512	/* messages; about 50 KiB with alignment */
 
@@ -136,34 +133,39 @@ pool_shuffle(struct pool *p, uint64_t seed)
 	}
 }
 
-static inline uint64_t
-bench_tsc(void)
-{
-#if HAVE_TSC
-	return __rdtsc();
-#else
-	return 0;
-#endif
-}
-
-/* One timed loop: ns and TSC ticks of its fastest round. */
-struct timing {
-	uint64_t ns, tsc;	/* of the fastest round */
-	uint64_t median_ns;
+/* What a round works on. */
+struct loop_ctx {
+	const struct pool *p;
+	const struct cf_numplan *plan;
 };
 
-static void
-report(const char *proto, const char *what, const struct timing *t,
-       double bytes_per_msg)
-{
-	double ns = (double)t->ns / ROUND_MSGS;
+static const char *const columns[] = {
+	"proto", "pool", "loop", "messages", "bytes_per_msg", "ns_per_msg",
+	"M_msg_per_s", "cycles_per_byte", "median_ns", "checksum",
+};
 
-	printf("%-4s %-13s %7.1f ns/msg  %6.2f M msg/s", proto, what, ns,
-	       1e3 / ns);
-	if (HAVE_TSC)
-		printf("  %5.2f cycles/byte",
-		       (double)t->tsc / ROUND_MSGS / bytes_per_msg);
-	printf("  (median %.1f ns)\n", (double)t->median_ns / ROUND_MSGS);
+/* One row: a loop over a pool.  The checksum is printed so the compiler
+ * cannot drop the work, and must not change when the decoder is changed
+ * for speed. */
+static void
+report(struct bench_table *tab, const char *proto, const char *pool,
+       const char *loop, const struct pool *p, const struct bench_timing *t,
+       uint64_t sink)
+{
+	double ns = t->ns;
+	double per = (double)p->bytes / (double)p->n;
+
+	bench_table_cell(tab, "%s", proto);
+	bench_table_cell(tab, "%s", pool);
+	bench_table_cell(tab, "%s", loop);
+	bench_table_cell(tab, "%zu", p->n);
+	bench_table_cell(tab, "%.0f", per);
+	bench_table_cell(tab, "%.1f", ns);
+	bench_table_cell(tab, "%.3f", 1e3 / ns);
+	/* TSC ticks (constant rate, not core clock) per byte; 0 without. */
+	bench_table_cell(tab, "%.3f", HAVE_TSC ? t->tsc / per : 0.0);
+	bench_table_cell(tab, "%.1f", t->median_ns);
+	bench_table_cell(tab, "%016llx", (unsigned long long)sink);
 }
 
 /* ---- SIP ------------------------------------------------------------ */
@@ -178,7 +180,7 @@ sip_load_corpus(struct pool *p, const char *dir, size_t copies_max)
 	int rc = 0;
 
 	if (!d) {
-		fprintf(stderr, "bench: cannot open %s\n", dir);
+		fprintf(stderr, "callfence-bench decode: cannot open %s\n", dir);
 		return -1;
 	}
 	while ((de = readdir(d)) && n < 64) {
@@ -249,14 +251,14 @@ sip_load_generated(struct pool *p, uint64_t seed, size_t want)
  * parse, fill).  Returns -1 if a pool message does not parse.
  */
 static int
-sip_round_parse(const struct pool *p, const struct cf_numplan *plan,
-		size_t start, uint64_t n, uint64_t *sink)
+sip_round_parse(void *ctx, uint64_t start, uint64_t n, uint64_t *sink)
 {
+	const struct loop_ctx *c = ctx;
+	const struct pool *p = c->p;
 	struct cf_sip_msg msg;
-	size_t k = start;
+	size_t k = (size_t)(start % p->n);
 	uint64_t i;
 
-	(void)plan;
 	for (i = 0; i < n; i++) {
 		if (cf_sip_parse(&msg, p->msg[k], p->len[k], 0) < 0)
 			return -1;
@@ -268,12 +270,14 @@ sip_round_parse(const struct pool *p, const struct cf_numplan *plan,
 }
 
 static int
-sip_round_fill(const struct pool *p, const struct cf_numplan *plan,
-	       size_t start, uint64_t n, uint64_t *sink)
+sip_round_fill(void *ctx, uint64_t start, uint64_t n, uint64_t *sink)
 {
+	const struct loop_ctx *c = ctx;
+	const struct pool *p = c->p;
+	const struct cf_numplan *plan = c->plan;
 	struct cf_sip_msg msg;
 	struct cf_call call;
-	size_t k = start;
+	size_t k = (size_t)(start % p->n);
 	uint64_t i;
 
 	for (i = 0; i < n; i++) {
@@ -291,83 +295,41 @@ sip_round_fill(const struct pool *p, const struct cf_numplan *plan,
 	return 0;
 }
 
-typedef int round_fn(const struct pool *p, const struct cf_numplan *plan,
-			 size_t start, uint64_t n, uint64_t *sink);
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * @count messages in rounds of ROUND_MSGS: the fastest round is the
- * decoder's speed, the median says how much the neighbours took.
- */
+/* @count messages of @p in rounds of ROUND_MSGS. */
 static int
 time_loop(const struct pool *p, const struct cf_numplan *plan,
-	 round_fn *fn, uint64_t count, struct timing *t, uint64_t *sink)
+	  bench_round_fn *fn, uint64_t count, struct bench_timing *t,
+	  uint64_t *sink)
 {
-	uint64_t rounds = (count + ROUND_MSGS - 1) / ROUND_MSGS, r;
-	uint64_t *ns = calloc(rounds, sizeof(*ns));
-	uint64_t t0, c0, tsc;
+	struct loop_ctx c = { p, plan };
 
-	if (!ns)
-		return -1;
-	t->ns = t->tsc = UINT64_MAX;
-	for (r = 0; r < rounds; r++) {
-		t0 = bench_now_ns();
-		c0 = bench_tsc();
-		if (fn(p, plan, (size_t)(r * ROUND_MSGS % p->n), ROUND_MSGS,
-		       sink) < 0) {
-			free(ns);
-			return -1;
-		}
-		tsc = bench_tsc() - c0;
-		ns[r] = bench_now_ns() - t0;
-		if (ns[r] < t->ns) {
-			t->ns = ns[r];
-			t->tsc = tsc;
-		}
-	}
-	qsort(ns, rounds, sizeof(*ns), cmp_u64);
-	t->median_ns = ns[rounds / 2];
-	free(ns);
-	return 0;
+	return bench_rounds(fn, &c, count, ROUND_MSGS, t, sink);
 }
 
 static int
-sip_run(const char *name, const struct pool *p, const struct cf_numplan *plan,
-	uint64_t count)
+sip_run(struct bench_table *tab, const char *name, const struct pool *p,
+	const struct cf_numplan *plan, uint64_t count)
 {
-	double per = (double)p->bytes / (double)p->n;
-	struct timing t;
+	struct bench_timing t;
 	uint64_t sink = 0;
-	char label[32];
 
 	if (time_loop(p, plan, sip_round_parse, count, &t, &sink) < 0)
 		return -1;
-	snprintf(label, sizeof(label), "%s parse", name);
-	report("sip", label, &t, per);
+	report(tab, "sip", name, "parse", p, &t, sink);
 	if (time_loop(p, plan, sip_round_fill, count, &t, &sink) < 0)
 		return -1;
-	snprintf(label, sizeof(label), "%s +fill", name);
-	report("sip", label, &t, per);
-	/* Printed so the compiler cannot drop the work. */
-	printf("     (%zu messages, %.0f bytes/msg avg, checksum %016llx)\n",
-	       p->n, per, (unsigned long long)sink);
+	report(tab, "sip", name, "+fill", p, &t, sink);
 	return 0;
 }
 
 static int
-bench_sip(uint64_t count, uint64_t seed, const char *dir)
+bench_sip(struct bench_table *tab, uint64_t count, uint64_t seed,
+	  const char *dir)
 {
 	const struct cf_numplan *plan = cf_numplan_builtin("86");
 	struct pool corpus, gen, mix;
 	uint64_t sink = 0;
-	struct timing t;
+	struct bench_timing t;
 	size_t i;
 	int n, rc = -1;
 
@@ -377,7 +339,7 @@ bench_sip(uint64_t count, uint64_t seed, const char *dir)
 		goto out;
 	n = sip_load_corpus(&corpus, dir, SIP_POOL / 2);
 	if (n < 0 || sip_load_generated(&gen, seed, SIP_POOL / 2) < 0) {
-		fprintf(stderr, "bench: cannot build the SIP pool\n");
+		fprintf(stderr, "callfence-bench decode: cannot build the SIP pool\n");
 		goto out;
 	}
 	for (i = 0; i < corpus.n; i++)
@@ -385,8 +347,8 @@ bench_sip(uint64_t count, uint64_t seed, const char *dir)
 	for (i = 0; i < gen.n; i++)
 		pool_add(&mix, gen.msg[i], gen.len[i]);
 	pool_shuffle(&mix, seed);
-	printf("sip: %d corpus INVITEs (cycled to %zu) + %zu generated, "
-	       "seed %llu, %llu INVITEs per loop in rounds of %d\n", n,
+	bench_progress("decode: sip: %d corpus INVITEs (cycled to %zu) + %zu generated, "
+	       "seed %llu, %llu INVITEs per loop in rounds of %d", n,
 	       corpus.n, gen.n, (unsigned long long)seed,
 	       (unsigned long long)count, ROUND_MSGS);
 
@@ -394,14 +356,14 @@ bench_sip(uint64_t count, uint64_t seed, const char *dir)
 	if (time_loop(&mix, plan, sip_round_parse, ROUND_MSGS, &t, &sink) < 0 ||
 	    time_loop(&mix, plan, sip_round_fill, ROUND_MSGS, &t, &sink) < 0)
 		goto bad;
-	if (sip_run("mix", &mix, plan, count) < 0 ||
-	    sip_run("corpus", &corpus, plan, count) < 0 ||
-	    sip_run("gen", &gen, plan, count) < 0)
+	if (sip_run(tab, "mix", &mix, plan, count) < 0 ||
+	    sip_run(tab, "corpus", &corpus, plan, count) < 0 ||
+	    sip_run(tab, "gen", &gen, plan, count) < 0)
 		goto bad;
 	rc = 0;
 	goto out;
 bad:
-	fprintf(stderr, "bench: a pool INVITE did not parse\n");
+	fprintf(stderr, "callfence-bench decode: a pool INVITE did not parse\n");
 out:
 	pool_free(&corpus);
 	pool_free(&gen);
@@ -450,7 +412,7 @@ isup_load_corpus(struct pool *p, const char *dir, size_t copies_max)
 	unsigned int frame;
 
 	if (!d || !msgs) {
-		fprintf(stderr, "bench: cannot open %s\n", dir);
+		fprintf(stderr, "callfence-bench decode: cannot open %s\n", dir);
 		if (d)
 			closedir(d);
 		free(msgs);
@@ -520,15 +482,15 @@ isup_load_generated(struct pool *p, uint64_t seed, size_t want)
 }
 
 static int
-isup_round_decode(const struct pool *p, const struct cf_numplan *plan,
-		  size_t start, uint64_t n, uint64_t *sink)
+isup_round_decode(void *ctx, uint64_t start, uint64_t n, uint64_t *sink)
 {
+	const struct loop_ctx *c = ctx;
+	const struct pool *p = c->p;
 	struct cf_isup_msg im;
 	struct cf_m3ua_msg mm;
-	size_t k = start;
+	size_t k = (size_t)(start % p->n);
 	uint64_t i;
 
-	(void)plan;
 	for (i = 0; i < n; i++) {
 		if (cf_m3ua_decode((const uint8_t *)p->msg[k], p->len[k],
 				   &mm) < 0 ||
@@ -542,12 +504,14 @@ isup_round_decode(const struct pool *p, const struct cf_numplan *plan,
 }
 
 static int
-isup_round_fill(const struct pool *p, const struct cf_numplan *plan,
-		size_t start, uint64_t n, uint64_t *sink)
+isup_round_fill(void *ctx, uint64_t start, uint64_t n, uint64_t *sink)
 {
+	const struct loop_ctx *c = ctx;
+	const struct pool *p = c->p;
+	const struct cf_numplan *plan = c->plan;
 	static struct cf_ss7_stats stats;
 	struct cf_call call;
-	size_t k = start;
+	size_t k = (size_t)(start % p->n);
 	uint64_t i;
 
 	for (i = 0; i < n; i++) {
@@ -563,34 +527,29 @@ isup_round_fill(const struct pool *p, const struct cf_numplan *plan,
 }
 
 static int
-isup_run(const char *name, const struct pool *p, const struct cf_numplan *plan,
-	 uint64_t count)
+isup_run(struct bench_table *tab, const char *name, const struct pool *p,
+	 const struct cf_numplan *plan, uint64_t count)
 {
-	double per = (double)p->bytes / (double)p->n;
-	struct timing t;
+	struct bench_timing t;
 	uint64_t sink = 0;
-	char label[32];
 
 	if (time_loop(p, plan, isup_round_decode, count, &t, &sink) < 0)
 		return -1;
-	snprintf(label, sizeof(label), "%s decode", name);
-	report("isup", label, &t, per);
+	report(tab, "isup", name, "decode", p, &t, sink);
 	if (time_loop(p, plan, isup_round_fill, count, &t, &sink) < 0)
 		return -1;
-	snprintf(label, sizeof(label), "%s +fill", name);
-	report("isup", label, &t, per);
-	printf("     (%zu messages, %.0f bytes/msg avg, checksum %016llx)\n",
-	       p->n, per, (unsigned long long)sink);
+	report(tab, "isup", name, "+fill", p, &t, sink);
 	return 0;
 }
 
 static int
-bench_isup(uint64_t count, uint64_t seed, const char *dir)
+bench_isup(struct bench_table *tab, uint64_t count, uint64_t seed,
+	   const char *dir)
 {
 	const struct cf_numplan *plan = cf_numplan_builtin("86");
 	struct pool corpus, gen, mix;
 	uint64_t sink = 0;
-	struct timing t;
+	struct bench_timing t;
 	size_t i;
 	int n, rc = -1;
 
@@ -600,7 +559,7 @@ bench_isup(uint64_t count, uint64_t seed, const char *dir)
 		goto out;
 	n = isup_load_corpus(&corpus, dir, ISUP_POOL / 2);
 	if (n < 0 || isup_load_generated(&gen, seed, ISUP_POOL / 2) < 0) {
-		fprintf(stderr, "bench: cannot build the ISUP pool\n");
+		fprintf(stderr, "callfence-bench decode: cannot build the ISUP pool\n");
 		goto out;
 	}
 	for (i = 0; i < corpus.n; i++)
@@ -608,22 +567,22 @@ bench_isup(uint64_t count, uint64_t seed, const char *dir)
 	for (i = 0; i < gen.n; i++)
 		pool_add(&mix, gen.msg[i], gen.len[i]);
 	pool_shuffle(&mix, seed);
-	printf("isup: %d corpus M3UA IAMs (cycled to %zu) + %zu generated, "
-	       "seed %llu, %llu IAMs per loop in rounds of %d\n", n,
+	bench_progress("decode: isup: %d corpus M3UA IAMs (cycled to %zu) + %zu generated, "
+	       "seed %llu, %llu IAMs per loop in rounds of %d", n,
 	       corpus.n, gen.n, (unsigned long long)seed,
 	       (unsigned long long)count, ROUND_MSGS);
 
 	if (time_loop(&mix, plan, isup_round_decode, ROUND_MSGS, &t, &sink) < 0 ||
 	    time_loop(&mix, plan, isup_round_fill, ROUND_MSGS, &t, &sink) < 0)
 		goto bad;
-	if (isup_run("mix", &mix, plan, count) < 0 ||
-	    isup_run("corpus", &corpus, plan, count) < 0 ||
-	    isup_run("gen", &gen, plan, count) < 0)
+	if (isup_run(tab, "mix", &mix, plan, count) < 0 ||
+	    isup_run(tab, "corpus", &corpus, plan, count) < 0 ||
+	    isup_run(tab, "gen", &gen, plan, count) < 0)
 		goto bad;
 	rc = 0;
 	goto out;
 bad:
-	fprintf(stderr, "bench: a pool IAM did not decode\n");
+	fprintf(stderr, "callfence-bench decode: a pool IAM did not decode\n");
 out:
 	pool_free(&corpus);
 	pool_free(&gen);
@@ -631,23 +590,73 @@ out:
 	return rc;
 }
 
-int
-main(int argc, char **argv)
+static void
+usage(FILE *f)
 {
-	uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
-	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
-	const char *sip_dir = argc > 3 ? argv[3] : SIP_DATA_DIR;
-	const char *ss7_dir = argc > 4 ? argv[4] : SS7_DATA_DIR;
+	fprintf(f,
+		"usage: callfence-bench decode [--count N] [--seed N] [--cpu N]\n"
+		"                              [--sip-dir DIR] [--ss7-dir DIR] [--csv FILE]\n"
+		"  --count N     messages per timed loop (default 2000000)\n"
+		"  --seed N      generator and shuffle seed (default 1)\n"
+		"  --cpu N       pin to CPU N (default 0)\n"
+		"  --sip-dir     corpus INVITEs (default the source tree's tests/data/sip)\n"
+		"  --ss7-dir     M3UA captures (default tests/data/ss7)\n"
+		"  --csv FILE    write the table as CSV too\n");
+}
 
-	bench_print_machine(stdout);
-	if (bench_pin(0) < 0)
-		fprintf(stderr, "bench: could not pin to cpu 0, running unpinned\n");
-	else
-		printf("pinned to cpu 0\n");
-	if (!count)
-		count = 1;
-	if (bench_sip(count, seed, sip_dir) < 0 ||
-	    bench_isup(count, seed, ss7_dir) < 0)
+int
+cmd_decode(int argc, char **argv)
+{
+	uint64_t count = 2000000, seed = 1, cpu = 0;
+	const char *sip_dir = SIP_DATA_DIR, *ss7_dir = SS7_DATA_DIR;
+	const char *csv = NULL;
+	struct bench_table *tab;
+	struct bench_env env;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int bad = 0;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (!v) {
+			bad = -1;
+		} else if (strcmp(a, "--count") == 0) {
+			bad = bench_parse_u64(v, 1, UINT64_MAX / 2, &count);
+		} else if (strcmp(a, "--seed") == 0) {
+			bad = bench_parse_u64(v, 0, UINT64_MAX, &seed);
+		} else if (strcmp(a, "--cpu") == 0) {
+			bad = bench_parse_u64(v, 0, CPU_SETSIZE - 1, &cpu);
+		} else if (strcmp(a, "--sip-dir") == 0) {
+			sip_dir = v;
+		} else if (strcmp(a, "--ss7-dir") == 0) {
+			ss7_dir = v;
+		} else if (strcmp(a, "--csv") == 0) {
+			csv = v;
+		} else {
+			bad = -1;
+		}
+		if (bad) {
+			fprintf(stderr, "callfence-bench decode: bad option %s%s%s\n",
+				a, v ? " " : "", v ? v : "");
+			usage(stderr);
+			return 2;
+		}
+		i++;
+	}
+	if (bench_pin((int)cpu) < 0)
+		fprintf(stderr, "callfence-bench decode: cannot pin to cpu %d, "
+			"running unpinned\n", (int)cpu);
+	bench_env_init(&env, argc, argv);
+	tab = bench_table_open(&env, csv, columns,
+			       sizeof(columns) / sizeof(columns[0]), false);
+	if (!tab)
 		return 1;
-	return 0;
+	rc = bench_sip(tab, count, seed, sip_dir) < 0 ||
+	     bench_isup(tab, count, seed, ss7_dir) < 0;
+	if (bench_table_close(tab) < 0)
+		rc = 1;
+	return rc;
 }

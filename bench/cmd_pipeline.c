@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * callfence-bench pipeline: the whole in-process judgement of a call,
+ * decode -> normalise -> rules -> heuristics -> verdict, per core, and
+ * how it scales with 1 .. N workers handing calls over the lock-free
+ * rings (struct cf_ring) to the worker that owns the caller, as
+ * callfenced does; latency per call in a log-linear histogram.
+ *
+ * Workload: a seeded pool of generated set-ups, SIP INVITEs and M3UA
+ * IAMs mixed (`callfence-bench gen --proto mix`, fraud of every class
+ * injected), encoded once before timing; the ruleset is
+ * rules/examples/carrier.rules (or --rules) with the generator's lists,
+ * as `callfence-bench quality` runs it.  The pool is replayed in cycles,
+ * each shifted in time by the pool's span, so the heuristics see each
+ * caller at the rate the generator gave it, not once per cycle.
+ *
+ * Each worker count runs in one of two modes:
+ *  - inline: each worker thread decodes its share of the pool (a burst
+ *    as one recvmmsg would give it), judges the calls it owns at once
+ *    and hands the others to their owner's ring; then judges what the
+ *    others handed it.  The callfenced worker loop: N threads on N cores.
+ *  - split: a producer thread per worker decodes and steers every call
+ *    over a ring, the worker thread only judges: decode and judgement on
+ *    separate threads, 2N threads (on 2 cores, N = 2 shares each core
+ *    between two busy threads: an oversubscribed machine, not scaling).
+ * A full ring waits (counted), never drops: this measures throughput.
+ *
+ * Latency of a call: from the start of the burst its message came in
+ * (the time one recvmmsg would have returned it) to its verdict, queueing
+ * on rings included: at full load it is mostly waiting in the burst and
+ * on the ring.  CPU ns per call: the CPU time of all threads over the
+ * calls judged, the cost that does not depend on the scheduler.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <callfence/hash.h>
+#include <callfence/ring.h>
+#include <callfence/ruleset.h>
+#include <callfence/sip.h>
+#include <callfence/ss7.h>
+
+#include "bench.h"
+#include "bench_out.h"
+#include "bench_util.h"
+#include "gen/encode.h"
+#include "gen/gen.h"
+#include "udp_hist.h"
+
+#ifndef BENCH_SOURCE_ROOT
+#define BENCH_SOURCE_ROOT "."
+#endif
+#define DEFAULT_RULES	BENCH_SOURCE_ROOT "/rules/examples/carrier.rules"
+
+#define WORKERS_MAX	64
+#define BURST		64	/* messages per burst, callfenced's CFD_BATCH */
+#define MSG_MAX		2048
+/* Generated calls per second of simulated time: the default generator
+ * makes 1 M calls in a day. */
+#define GEN_CALLS_PER_S	(1e6 / 86400.0)
+
+enum mode {
+	MODE_INLINE = 0,
+	MODE_SPLIT,
+	MODE__COUNT,
+};
+
+static const char *const mode_names[MODE__COUNT] = {
+	[MODE_INLINE] = "inline",
+	[MODE_SPLIT] = "split",
+};
+
+/* One encoded set-up of the pool. */
+struct msg {
+	uint32_t off, len;	/* in the arena */
+	uint64_t rx_ns;		/* generator's time, first cycle */
+	uint8_t proto;		/* enum cf_proto */
+	uint8_t ingress;	/* enum cf_ingress, what a peer map would say */
+};
+
+struct pool {
+	char *arena;
+	size_t used, size;
+	struct msg *msg;
+	size_t n;
+	uint64_t span_ns;	/* simulated time one cycle covers */
+};
+
+/* What travels on a ring: the call and when its burst arrived. */
+struct job {
+	uint64_t t0;
+	struct cf_call call;
+};
+
+struct run;
+
+/*
+ * One worker: its producer side (decoding its share of the pool, in
+ * inline mode on the worker's own thread) and its judging side.  Written
+ * by its own thread(s) only, read by the control thread after they are
+ * joined.
+ */
+struct worker {
+	struct run *run;
+	unsigned id;
+	pthread_t thread, producer;
+	/* Producer side. */
+	size_t next;			/* pool index, steps of n_workers */
+	uint64_t cycle;
+	uint32_t claimed[WORKERS_MAX];
+	struct cf_call call;		/* decode buffer */
+	struct cf_sip_msg sip;
+	struct cf_ss7_stats ss7;
+	uint64_t decode_errors;
+	uint64_t ring_waits;		/* bursts held back: a ring was full */
+	uint64_t handed;		/* calls put on another worker's ring */
+	uint64_t producer_cpu_ns;
+	/* Judging side. */
+	struct cf_ruleset_scratch *scratch;
+	uint64_t judged;
+	uint64_t actions[CF_ACTION__COUNT];
+	uint64_t last_rx_ns;
+	uint64_t cpu_ns;
+	struct udp_hist hist;
+} __attribute__((aligned(64)));
+
+struct run {
+	const struct pool *pool;
+	const struct cf_ruleset *rs;
+	enum mode mode;
+	unsigned n;
+	int ncpu;
+	/* ring[p * n + w]: producer p to worker w.  Inline mode never uses
+	 * ring[w * n + w]: a worker judges its own calls at once. */
+	struct cf_ring **ring;
+	struct worker *w;
+	int go, stop;			/* set by control, read by all */
+	int producers_done;
+};
+
+struct opts {
+	const char *rules;
+	uint64_t pool, seed, ring;
+	unsigned workers;
+	double seconds;
+	bool modes[MODE__COUNT];
+	const char *csv, *cdf_csv;
+};
+
+/* ---- the pool ------------------------------------------------------------ */
+
+static int
+pool_add(struct pool *p, const void *data, size_t len, const struct cf_call *c)
+{
+	size_t at = (p->used + 63) & ~(size_t)63;
+
+	if (at + len > p->size)
+		return -1;
+	memcpy(p->arena + at, data, len);
+	p->msg[p->n] = (struct msg){
+		.off = (uint32_t)at,
+		.len = (uint32_t)len,
+		.rx_ns = c->rx_ns,
+		.proto = c->proto,
+		.ingress = c->ingress,
+	};
+	p->n++;
+	p->used = at + len;
+	return 0;
+}
+
+/* @want set-ups of the generator @g, encoded. */
+static int
+pool_fill(struct pool *p, struct gen *g, size_t want, double span_s)
+{
+	char buf[MSG_MAX];
+	struct gen_label lab;
+	struct cf_call call;
+	int len;
+
+	p->size = want * 1024;
+	p->arena = aligned_alloc(64, p->size);
+	p->msg = calloc(want, sizeof(*p->msg));
+	if (!p->arena || !p->msg)
+		return -1;
+	while (p->n < want && gen_next(g, &call, &lab)) {
+		if (call.event != CF_EVENT_SETUP)
+			continue;
+		if (call.proto == CF_PROTO_SIP)
+			len = gen_encode_sip(&call, lab.call, false, buf,
+					     sizeof(buf));
+		else
+			len = gen_encode_m3ua_isup(&call, (uint8_t *)buf,
+						   sizeof(buf));
+		if (len < 0 || pool_add(p, buf, (size_t)len, &call) < 0)
+			return -1;
+	}
+	p->span_ns = (uint64_t)(span_s * 1e9);
+	return p->n == want ? 0 : -1;
+}
+
+/* ---- decode, steer, judge ------------------------------------------------- */
+
+static unsigned
+owner_of(const struct cf_call *call, unsigned n)
+{
+	const struct cf_party *p = &call->party[CF_PARTY_CALLER];
+	uint64_t k;
+
+	/* As callfenced steers: every spelling of a caller meets on one
+	 * core, so its heuristic state is in one place. */
+	if (n <= 1)
+		return 0;
+	if (p->present && p->num.err == CF_NUM_OK)
+		k = p->num.key;
+	else if (p->present && p->raw_len)
+		k = cf_hash_bytes(p->raw, p->raw_len);
+	else
+		k = call->ref.hash;
+	return (unsigned)(cf_hash64(k) % n);
+}
+
+/* Decode the next message of @w's share into w->call; false when it did
+ * not decode (counted). */
+static bool
+decode_next(struct worker *w)
+{
+	const struct run *r = w->run;
+	const struct pool *p = r->pool;
+	const struct msg *m = &p->msg[w->next];
+	const char *data = p->arena + m->off;
+	const struct cf_numplan *plan = cf_ruleset_plan(r->rs);
+	bool ok;
+
+	if (m->proto == CF_PROTO_SIP) {
+		cf_call_reset(&w->call);
+		ok = cf_sip_parse(&w->sip, data, m->len, 0) >= 0 &&
+		     cf_sip_to_call(&w->sip, plan, &w->call) == 0;
+	} else {
+		ok = cf_ss7_m3ua_to_call(&w->ss7, (const uint8_t *)data,
+					 m->len, plan, &w->call) == 1;
+	}
+	w->call.rx_ns = m->rx_ns + w->cycle * p->span_ns;
+	w->call.ingress = m->ingress;
+	w->next += r->n;
+	if (w->next >= p->n) {
+		w->next = w->id;
+		w->cycle++;
+	}
+	if (!ok)
+		w->decode_errors++;
+	return ok;
+}
+
+static void
+judge(struct worker *w, const struct cf_call *call, uint64_t t0)
+{
+	struct cf_verdict v;
+
+	/* A scratch that does not fit is a bug of this program. */
+	if (cf_ruleset_judge(w->run->rs, w->scratch, call, &v) < 0)
+		abort();
+	w->actions[v.action]++;
+	w->judged++;
+	w->last_rx_ns = call->rx_ns;
+	udp_hist_record(&w->hist, bench_now_ns() - t0);
+}
+
+/* Judge what producers handed @w, in place on the rings; returns the
+ * calls taken. */
+static unsigned
+drain(struct worker *w)
+{
+	struct run *r = w->run;
+	unsigned p, k, total = 0;
+
+	for (p = 0; p < r->n; p++) {
+		struct cf_ring *ring = r->ring[p * r->n + w->id];
+		uint32_t n;
+
+		if (r->mode == MODE_INLINE && p == w->id)
+			continue;
+		n = cf_ring_ready(ring, BURST);
+		for (k = 0; k < n; k++) {
+			const struct job *j = cf_ring_peek(ring, k);
+
+			judge(w, &j->call, j->t0);
+		}
+		cf_ring_release(ring, n);
+		total += n;
+	}
+	if (total)
+		cf_ruleset_expire(r->rs, w->scratch, w->last_rx_ns, 4);
+	return total;
+}
+
+static void
+publish(struct worker *w)
+{
+	struct run *r = w->run;
+	unsigned o;
+
+	for (o = 0; o < r->n; o++)
+		if (w->claimed[o]) {
+			cf_ring_publish(r->ring[w->id * r->n + o],
+					w->claimed[o]);
+			w->claimed[o] = 0;
+		}
+}
+
+/*
+ * A slot on @owner's ring for the next call, waiting while it is full:
+ * the burst so far is published first (the owner may be waiting for
+ * it), and in inline mode this worker judges what it was handed
+ * meanwhile, so two workers waiting on each other both make progress.
+ */
+static struct job *
+claim(struct worker *w, unsigned owner)
+{
+	struct run *r = w->run;
+	struct cf_ring *ring = r->ring[w->id * r->n + owner];
+	struct job *j;
+	bool waited = false;
+
+	while (!(j = cf_ring_claim(ring, w->claimed[owner]))) {
+		if (!waited)
+			w->ring_waits++;
+		waited = true;
+		publish(w);
+		if (r->mode != MODE_INLINE || !drain(w))
+			sched_yield();
+	}
+	w->claimed[owner]++;
+	return j;
+}
+
+/* One burst of the worker's share: decode, steer, judge own calls at
+ * once in inline mode. */
+static void
+produce(struct worker *w)
+{
+	struct run *r = w->run;
+	uint64_t t0 = bench_now_ns();
+	unsigned k, owner;
+
+	for (k = 0; k < BURST; k++) {
+		struct job *j;
+
+		if (!decode_next(w))
+			continue;
+		owner = owner_of(&w->call, r->n);
+		if (r->mode == MODE_INLINE && owner == w->id) {
+			judge(w, &w->call, t0);
+			continue;
+		}
+		j = claim(w, owner);
+		j->t0 = t0;
+		memcpy(&j->call, &w->call, sizeof(j->call));
+		w->handed += owner != w->id;
+	}
+	publish(w);
+	if (r->mode == MODE_INLINE)
+		cf_ruleset_expire(r->rs, w->scratch, w->last_rx_ns, 4);
+}
+
+static void
+pin_thread(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void
+wait_go(struct run *r)
+{
+	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void *
+producer_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	uint64_t c0;
+
+	pin_thread((int)(2 * w->id) % r->ncpu);
+	wait_go(r);
+	c0 = bench_thread_cpu_ns();
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+		produce(w);
+	w->producer_cpu_ns = bench_thread_cpu_ns() - c0;
+	__atomic_add_fetch(&r->producers_done, 1, __ATOMIC_ACQ_REL);
+	return NULL;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	uint64_t c0;
+
+	pin_thread(r->mode == MODE_INLINE ? (int)w->id % r->ncpu :
+		   (int)(2 * w->id + 1) % r->ncpu);
+	wait_go(r);
+	c0 = bench_thread_cpu_ns();
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		unsigned did = 0;
+
+		if (r->mode == MODE_INLINE) {
+			produce(w);
+			did = 1;
+		}
+		did += drain(w);
+		if (!did)
+			sched_yield();
+	}
+	if (r->mode == MODE_INLINE)
+		__atomic_add_fetch(&r->producers_done, 1, __ATOMIC_ACQ_REL);
+	/* Stopped: judge what is still on the rings once every producer
+	 * has published its last burst. */
+	for (;;) {
+		bool all = __atomic_load_n(&r->producers_done,
+					   __ATOMIC_ACQUIRE) == (int)r->n;
+
+		if (!drain(w) && all)
+			break;
+	}
+	w->cpu_ns = bench_thread_cpu_ns() - c0;
+	return NULL;
+}
+
+/* ---- one configuration ----------------------------------------------------- */
+
+struct result {
+	uint64_t judged, decode_errors, ring_waits, handed;
+	uint64_t actions[CF_ACTION__COUNT];
+	double seconds, cpu_s;
+	struct udp_hist hist;
+};
+
+static int
+run_one(const struct opts *o, const struct pool *pool,
+	const struct cf_ruleset *rs, enum mode mode, unsigned n,
+	struct result *res)
+{
+	struct run r = {
+		.pool = pool, .rs = rs, .mode = mode, .n = n,
+		.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN),
+	};
+	unsigned i, a;
+	uint64_t t0;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	udp_hist_init(&res->hist);
+	if (r.ncpu < 1)
+		r.ncpu = 1;
+	r.ring = calloc((size_t)n * n, sizeof(*r.ring));
+	r.w = aligned_alloc(64, n * sizeof(*r.w));
+	if (!r.ring || !r.w)
+		goto out;
+	memset(r.w, 0, n * sizeof(*r.w));
+	for (i = 0; i < n * n; i++) {
+		if (mode == MODE_INLINE && i / n == i % n)
+			continue;
+		r.ring[i] = cf_ring_new((uint32_t)o->ring, sizeof(struct job));
+		if (!r.ring[i])
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct worker *w = &r.w[i];
+
+		w->run = &r;
+		w->id = i;
+		w->next = i;
+		udp_hist_init(&w->hist);
+		/* Heuristic state afresh for every configuration. */
+		w->scratch = cf_ruleset_scratch_alloc(rs);
+		if (!w->scratch)
+			goto out;
+		cf_ruleset_scratch_set_shards(w->scratch, n);
+	}
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&r.w[i].thread, NULL, worker_main, &r.w[i]))
+			goto out;
+		if (mode == MODE_SPLIT &&
+		    pthread_create(&r.w[i].producer, NULL, producer_main,
+				   &r.w[i]))
+			abort();	/* threads already running: no unwinding */
+	}
+	t0 = bench_now_ns();
+	__atomic_store_n(&r.go, 1, __ATOMIC_RELEASE);
+	usleep((useconds_t)(o->seconds * 1e6));
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < n; i++) {
+		if (mode == MODE_SPLIT)
+			pthread_join(r.w[i].producer, NULL);
+		pthread_join(r.w[i].thread, NULL);
+	}
+	res->seconds = (double)(bench_now_ns() - t0) / 1e9;
+	for (i = 0; i < n; i++) {
+		struct worker *w = &r.w[i];
+
+		res->judged += w->judged;
+		res->decode_errors += w->decode_errors;
+		res->ring_waits += w->ring_waits;
+		res->handed += w->handed;
+		res->cpu_s += (double)(w->cpu_ns + w->producer_cpu_ns) / 1e9;
+		for (a = 0; a < CF_ACTION__COUNT; a++)
+			res->actions[a] += w->actions[a];
+		udp_hist_merge(&res->hist, &w->hist);
+	}
+	rc = 0;
+out:
+	for (i = 0; r.w && i < n; i++)
+		cf_ruleset_scratch_free(r.w[i].scratch);
+	for (i = 0; r.ring && i < n * n; i++)
+		cf_ring_free(r.ring[i]);
+	free(r.ring);
+	free(r.w);
+	return rc;
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+static const char *const columns[] = {
+	"mode", "workers", "threads", "calls", "seconds", "calls_per_s",
+	"calls_per_s_per_worker", "cpu_ns_per_call", "p50_ns", "p99_ns",
+	"p999_ns", "max_ns", "blocked_pct", "flagged_pct", "handed_over_pct",
+	"ring_waits", "decode_errors",
+};
+
+static const char *const cdf_columns[] = {
+	"mode", "workers", "percentile", "latency_ns",
+};
+
+/* Where the latency CDF is drawn: dense in the tail. */
+static const double cdf_points[] = {
+	0.1, 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97, 98, 99, 99.5,
+	99.8, 99.9, 99.95, 99.99, 100,
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: callfence-bench pipeline [--workers N] [--mode inline|split|both]\n"
+		"                                [--seconds S] [--pool N] [--ring N]\n"
+		"                                [--rules FILE] [--seed N] [--csv FILE]\n"
+		"                                [--cdf-csv FILE]\n"
+		"  --workers N    1 .. N workers (default: the online CPUs)\n"
+		"  --mode M       inline (decode and judge on each worker, as\n"
+		"                 callfenced), split (a producer thread per worker),\n"
+		"                 or both (default)\n"
+		"  --seconds S    per configuration (default 3)\n"
+		"  --pool N       generated set-ups replayed (default 16384)\n"
+		"  --ring N       hand-over ring elements (default 1024)\n"
+		"  --rules FILE   ruleset (default rules/examples/carrier.rules of\n"
+		"                 the source tree, with the generator's lists)\n"
+		"  --csv FILE     the table as CSV\n"
+		"  --cdf-csv FILE latency percentiles of every configuration\n");
+}
+
+static int
+parse(struct opts *o, int argc, char **argv)
+{
+	uint64_t u;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int bad = 0;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 1;
+		} else if (!v) {
+			bad = -1;
+		} else if (strcmp(a, "--workers") == 0) {
+			bad = bench_parse_u64(v, 1, WORKERS_MAX, &u);
+			o->workers = (unsigned)u;
+		} else if (strcmp(a, "--mode") == 0) {
+			o->modes[MODE_INLINE] = strcmp(v, "split") != 0;
+			o->modes[MODE_SPLIT] = strcmp(v, "inline") != 0;
+			bad = strcmp(v, "inline") && strcmp(v, "split") &&
+			      strcmp(v, "both");
+		} else if (strcmp(a, "--seconds") == 0) {
+			bad = bench_parse_double(v, 0.05, 3600, &o->seconds);
+		} else if (strcmp(a, "--pool") == 0) {
+			bad = bench_parse_u64(v, 64, 1u << 22, &o->pool);
+		} else if (strcmp(a, "--ring") == 0) {
+			bad = bench_parse_u64(v, 2, 1u << 20, &o->ring) ||
+			      (o->ring & (o->ring - 1));
+		} else if (strcmp(a, "--rules") == 0) {
+			o->rules = v;
+		} else if (strcmp(a, "--seed") == 0) {
+			bad = bench_parse_u64(v, 0, UINT64_MAX, &o->seed);
+		} else if (strcmp(a, "--csv") == 0) {
+			o->csv = v;
+		} else if (strcmp(a, "--cdf-csv") == 0) {
+			o->cdf_csv = v;
+		} else {
+			bad = -1;
+		}
+		if (bad) {
+			fprintf(stderr, "callfence-bench pipeline: bad option "
+				"%s%s%s\n", a, v ? " " : "", v ? v : "");
+			usage(stderr);
+			return 2;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static void
+row(struct bench_table *tab, struct bench_table *cdf, enum mode mode,
+    unsigned n, const struct result *res)
+{
+	double calls = res->judged ? (double)res->judged : 1;
+	size_t i;
+
+	bench_table_cell(tab, "%s", mode_names[mode]);
+	bench_table_cell(tab, "%u", n);
+	bench_table_cell(tab, "%u", mode == MODE_SPLIT ? 2 * n : n);
+	bench_table_cell(tab, "%llu", (unsigned long long)res->judged);
+	bench_table_cell(tab, "%.2f", res->seconds);
+	bench_table_cell(tab, "%.0f", (double)res->judged / res->seconds);
+	bench_table_cell(tab, "%.0f", (double)res->judged / res->seconds / n);
+	bench_table_cell(tab, "%.1f", res->cpu_s * 1e9 / calls);
+	bench_table_cell(tab, "%llu", (unsigned long long)
+			 udp_hist_percentile(&res->hist, 50));
+	bench_table_cell(tab, "%llu", (unsigned long long)
+			 udp_hist_percentile(&res->hist, 99));
+	bench_table_cell(tab, "%llu", (unsigned long long)
+			 udp_hist_percentile(&res->hist, 99.9));
+	bench_table_cell(tab, "%llu", (unsigned long long)res->hist.max);
+	bench_table_cell(tab, "%.3f", 100.0 *
+			 (double)res->actions[CF_ACTION_BLOCK] / calls);
+	bench_table_cell(tab, "%.3f", 100.0 *
+			 (double)(res->actions[CF_ACTION_SUSPECT] +
+				  res->actions[CF_ACTION_HIDE]) / calls);
+	bench_table_cell(tab, "%.1f", 100.0 * (double)res->handed / calls);
+	bench_table_cell(tab, "%llu", (unsigned long long)res->ring_waits);
+	bench_table_cell(tab, "%llu", (unsigned long long)res->decode_errors);
+	for (i = 0; cdf && i < sizeof(cdf_points) / sizeof(cdf_points[0]); i++) {
+		bench_table_cell(cdf, "%s", mode_names[mode]);
+		bench_table_cell(cdf, "%u", n);
+		bench_table_cell(cdf, "%g", cdf_points[i]);
+		bench_table_cell(cdf, "%llu", (unsigned long long)
+				 udp_hist_percentile(&res->hist, cdf_points[i]));
+	}
+}
+
+int
+cmd_pipeline(int argc, char **argv)
+{
+	struct opts o = {
+		.rules = DEFAULT_RULES, .pool = 16384, .seed = 1, .ring = 1024,
+		.seconds = 3, .modes = { true, true },
+	};
+	static const char *const gen_lists[] = { "blacklist", "dno", "roaming" };
+	char dir[] = "/tmp/callfence-bench-pipeline-XXXXXX", paths[3][96];
+	struct cf_list_override lists[3];
+	struct bench_table *tab = NULL, *cdf = NULL;
+	struct cf_ruleset *rs = NULL;
+	struct pool pool = { 0 };
+	struct gen_config cfg;
+	struct bench_env env;
+	struct result res;
+	struct cf_diag diag;
+	struct gen *g = NULL;
+	bool have_dir = false;
+	unsigned n, i;
+	int m, rc;
+
+	o.workers = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (o.workers < 1 || o.workers > WORKERS_MAX)
+		o.workers = 1;
+	rc = parse(&o, argc, argv);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	rc = 1;
+	cf_diag_init(&diag);
+	gen_config_default(&cfg);
+	cfg.seed = o.seed;
+	cfg.calls = o.pool;
+	cfg.with_releases = false;
+	cfg.duration_s = (double)o.pool / GEN_CALLS_PER_S;
+	g = gen_new(&cfg);
+	if (!g || !mkdtemp(dir)) {
+		fprintf(stderr, "callfence-bench pipeline: cannot start the "
+			"generator\n");
+		goto out;
+	}
+	have_dir = true;
+	if (gen_write_lists(g, dir) < 0) {
+		fprintf(stderr, "callfence-bench pipeline: cannot write lists\n");
+		goto out;
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s.txt", dir,
+			 gen_lists[i]);
+		lists[i] = (struct cf_list_override){ gen_lists[i], paths[i] };
+	}
+	bench_progress("pipeline: generating %llu set-ups, loading %s",
+		       (unsigned long long)o.pool, o.rules);
+	if (pool_fill(&pool, g, o.pool, cfg.duration_s) < 0) {
+		fprintf(stderr, "callfence-bench pipeline: cannot generate "
+			"the pool\n");
+		goto out;
+	}
+	if (cf_rules_open(o.rules, &(struct cf_rules_opts){ lists, 3 }, &rs,
+			  &diag) < 0) {
+		cf_diag_print(&diag, stderr);
+		goto out;
+	}
+	bench_env_init(&env, argc, argv);
+	tab = bench_table_open(&env, o.csv, columns,
+			       sizeof(columns) / sizeof(columns[0]), false);
+	if (!tab)
+		goto out;
+	if (o.cdf_csv) {
+		cdf = bench_table_open(&env, o.cdf_csv, cdf_columns,
+				       sizeof(cdf_columns) /
+				       sizeof(cdf_columns[0]), true);
+		if (!cdf)
+			goto out;
+	}
+	for (m = 0; m < MODE__COUNT; m++) {
+		if (!o.modes[m])
+			continue;
+		for (n = 1; n <= o.workers; n++) {
+			bench_progress("pipeline: %s, %u worker%s, %.1f s",
+				       mode_names[m], n, n > 1 ? "s" : "",
+				       o.seconds);
+			if (run_one(&o, &pool, rs, (enum mode)m, n, &res) < 0) {
+				fprintf(stderr, "callfence-bench pipeline: "
+					"out of memory\n");
+				goto out;
+			}
+			row(tab, cdf, (enum mode)m, n, &res);
+		}
+	}
+	rc = 0;
+out:
+	if (cdf && bench_table_close(cdf) < 0)
+		rc = 1;
+	if (tab && bench_table_close(tab) < 0)
+		rc = 1;
+	if (have_dir) {
+		gen_remove_lists(dir);
+		rmdir(dir);
+	}
+	cf_ruleset_free(rs);
+	cf_diag_free(&diag);
+	gen_free(g);
+	free(pool.arena);
+	free(pool.msg);
+	return rc;
+}
