@@ -3,8 +3,8 @@
  * callfence-bench decode: decode throughput on one core, signalling
  * messages in, filled call records with normalised numbers out.
  *
- * One function per protocol (bench_sip(), bench_isup()): each builds a
- * seeded pool of messages, then times two loops over it, parse only and
+ * One driver (bench_proto()) over a table of protocols: for each, a
+ * seeded pool of messages, then two loops timed over it, parse only and
  * parse + fill, and gives ns per message, millions of messages per
  * second and TSC cycles per byte of message, one table row a loop.
  *
@@ -306,71 +306,6 @@ time_loop(const struct pool *p, const struct cf_numplan *plan,
 	return bench_rounds(fn, &c, count, ROUND_MSGS, t, sink);
 }
 
-static int
-sip_run(struct bench_table *tab, const char *name, const struct pool *p,
-	const struct cf_numplan *plan, uint64_t count)
-{
-	struct bench_timing t;
-	uint64_t sink = 0;
-
-	if (time_loop(p, plan, sip_round_parse, count, &t, &sink) < 0)
-		return -1;
-	report(tab, "sip", name, "parse", p, &t, sink);
-	if (time_loop(p, plan, sip_round_fill, count, &t, &sink) < 0)
-		return -1;
-	report(tab, "sip", name, "+fill", p, &t, sink);
-	return 0;
-}
-
-static int
-bench_sip(struct bench_table *tab, uint64_t count, uint64_t seed,
-	  const char *dir)
-{
-	const struct cf_numplan *plan = cf_numplan_builtin("86");
-	struct pool corpus, gen, mix;
-	uint64_t sink = 0;
-	struct bench_timing t;
-	size_t i;
-	int n, rc = -1;
-
-	if (pool_init(&corpus, SIP_POOL / 2, 1 << 20) < 0 ||
-	    pool_init(&gen, SIP_POOL / 2, 1 << 20) < 0 ||
-	    pool_init(&mix, SIP_POOL, 1 << 21) < 0)
-		goto out;
-	n = sip_load_corpus(&corpus, dir, SIP_POOL / 2);
-	if (n < 0 || sip_load_generated(&gen, seed, SIP_POOL / 2) < 0) {
-		fprintf(stderr, "callfence-bench decode: cannot build the SIP pool\n");
-		goto out;
-	}
-	for (i = 0; i < corpus.n; i++)
-		pool_add(&mix, corpus.msg[i], corpus.len[i]);
-	for (i = 0; i < gen.n; i++)
-		pool_add(&mix, gen.msg[i], gen.len[i]);
-	pool_shuffle(&mix, seed);
-	bench_progress("decode: sip: %d corpus INVITEs (cycled to %zu) + %zu generated, "
-	       "seed %llu, %llu INVITEs per loop in rounds of %d", n,
-	       corpus.n, gen.n, (unsigned long long)seed,
-	       (unsigned long long)count, ROUND_MSGS);
-
-	/* Warm-up: page faults and first-touch misses are not measured. */
-	if (time_loop(&mix, plan, sip_round_parse, ROUND_MSGS, &t, &sink) < 0 ||
-	    time_loop(&mix, plan, sip_round_fill, ROUND_MSGS, &t, &sink) < 0)
-		goto bad;
-	if (sip_run(tab, "mix", &mix, plan, count) < 0 ||
-	    sip_run(tab, "corpus", &corpus, plan, count) < 0 ||
-	    sip_run(tab, "gen", &gen, plan, count) < 0)
-		goto bad;
-	rc = 0;
-	goto out;
-bad:
-	fprintf(stderr, "callfence-bench decode: a pool INVITE did not parse\n");
-out:
-	pool_free(&corpus);
-	pool_free(&gen);
-	pool_free(&mix);
-	return rc;
-}
-
 /* ---- ISUP ----------------------------------------------------------- */
 
 static int
@@ -526,25 +461,50 @@ isup_round_fill(void *ctx, uint64_t start, uint64_t n, uint64_t *sink)
 	return 0;
 }
 
+/* ---- one driver for both protocols ------------------------------------- */
+
+/* What differs between the protocols: their pools and their rounds. */
+struct proto_bench {
+	const char *name;		/* "sip", "isup" */
+	const char *what;		/* "INVITEs", "M3UA IAMs" */
+	const char *first_step;		/* "parse", "decode" */
+	size_t pool;			/* messages in the mixed pool */
+	size_t bytes;			/* pool bytes for half of them */
+	int (*load_corpus)(struct pool *p, const char *dir, size_t max);
+	int (*load_generated)(struct pool *p, uint64_t seed, size_t n);
+	bench_round_fn *round_decode;
+	bench_round_fn *round_fill;
+};
+
+static const struct proto_bench protos[] = {
+	{ "sip", "INVITEs", "parse", SIP_POOL, 1 << 20, sip_load_corpus,
+	  sip_load_generated, sip_round_parse, sip_round_fill },
+	{ "isup", "M3UA IAMs", "decode", ISUP_POOL, 1 << 18, isup_load_corpus,
+	  isup_load_generated, isup_round_decode, isup_round_fill },
+};
+
 static int
-isup_run(struct bench_table *tab, const char *name, const struct pool *p,
+run_pool(struct bench_table *tab, const struct proto_bench *pb,
+	 const char *name, const struct pool *p,
 	 const struct cf_numplan *plan, uint64_t count)
 {
 	struct bench_timing t;
 	uint64_t sink = 0;
 
-	if (time_loop(p, plan, isup_round_decode, count, &t, &sink) < 0)
+	if (time_loop(p, plan, pb->round_decode, count, &t, &sink) < 0)
 		return -1;
-	report(tab, "isup", name, "decode", p, &t, sink);
-	if (time_loop(p, plan, isup_round_fill, count, &t, &sink) < 0)
+	report(tab, pb->name, name, pb->first_step, p, &t, sink);
+	if (time_loop(p, plan, pb->round_fill, count, &t, &sink) < 0)
 		return -1;
-	report(tab, "isup", name, "+fill", p, &t, sink);
+	report(tab, pb->name, name, "+fill", p, &t, sink);
 	return 0;
 }
 
+/* Corpus messages, generated ones, and a shuffled mix of both, each
+ * decoded and decoded + filled. */
 static int
-bench_isup(struct bench_table *tab, uint64_t count, uint64_t seed,
-	   const char *dir)
+bench_proto(struct bench_table *tab, const struct proto_bench *pb,
+	    uint64_t count, uint64_t seed, const char *dir)
 {
 	const struct cf_numplan *plan = cf_numplan_builtin("86");
 	struct pool corpus, gen, mix;
@@ -553,13 +513,14 @@ bench_isup(struct bench_table *tab, uint64_t count, uint64_t seed,
 	size_t i;
 	int n, rc = -1;
 
-	if (pool_init(&corpus, ISUP_POOL / 2, 1 << 18) < 0 ||
-	    pool_init(&gen, ISUP_POOL / 2, 1 << 18) < 0 ||
-	    pool_init(&mix, ISUP_POOL, 1 << 19) < 0)
+	if (pool_init(&corpus, pb->pool / 2, pb->bytes) < 0 ||
+	    pool_init(&gen, pb->pool / 2, pb->bytes) < 0 ||
+	    pool_init(&mix, pb->pool, 2 * pb->bytes) < 0)
 		goto out;
-	n = isup_load_corpus(&corpus, dir, ISUP_POOL / 2);
-	if (n < 0 || isup_load_generated(&gen, seed, ISUP_POOL / 2) < 0) {
-		fprintf(stderr, "callfence-bench decode: cannot build the ISUP pool\n");
+	n = pb->load_corpus(&corpus, dir, pb->pool / 2);
+	if (n < 0 || pb->load_generated(&gen, seed, pb->pool / 2) < 0) {
+		fprintf(stderr, "callfence-bench decode: cannot build the %s pool\n",
+			pb->name);
 		goto out;
 	}
 	for (i = 0; i < corpus.n; i++)
@@ -567,22 +528,24 @@ bench_isup(struct bench_table *tab, uint64_t count, uint64_t seed,
 	for (i = 0; i < gen.n; i++)
 		pool_add(&mix, gen.msg[i], gen.len[i]);
 	pool_shuffle(&mix, seed);
-	bench_progress("decode: isup: %d corpus M3UA IAMs (cycled to %zu) + %zu generated, "
-	       "seed %llu, %llu IAMs per loop in rounds of %d", n,
-	       corpus.n, gen.n, (unsigned long long)seed,
-	       (unsigned long long)count, ROUND_MSGS);
+	bench_progress("decode: %s: %d corpus %s (cycled to %zu) + %zu generated, "
+		       "seed %llu, %llu per loop in rounds of %d", pb->name, n,
+		       pb->what, corpus.n, gen.n, (unsigned long long)seed,
+		       (unsigned long long)count, ROUND_MSGS);
 
-	if (time_loop(&mix, plan, isup_round_decode, ROUND_MSGS, &t, &sink) < 0 ||
-	    time_loop(&mix, plan, isup_round_fill, ROUND_MSGS, &t, &sink) < 0)
+	/* Warm-up: page faults and first-touch misses are not measured. */
+	if (time_loop(&mix, plan, pb->round_decode, ROUND_MSGS, &t, &sink) < 0 ||
+	    time_loop(&mix, plan, pb->round_fill, ROUND_MSGS, &t, &sink) < 0)
 		goto bad;
-	if (isup_run(tab, "mix", &mix, plan, count) < 0 ||
-	    isup_run(tab, "corpus", &corpus, plan, count) < 0 ||
-	    isup_run(tab, "gen", &gen, plan, count) < 0)
+	if (run_pool(tab, pb, "mix", &mix, plan, count) < 0 ||
+	    run_pool(tab, pb, "corpus", &corpus, plan, count) < 0 ||
+	    run_pool(tab, pb, "gen", &gen, plan, count) < 0)
 		goto bad;
 	rc = 0;
 	goto out;
 bad:
-	fprintf(stderr, "callfence-bench decode: a pool IAM did not decode\n");
+	fprintf(stderr, "callfence-bench decode: a pool %s message did not decode\n",
+		pb->name);
 out:
 	pool_free(&corpus);
 	pool_free(&gen);
@@ -654,8 +617,8 @@ cmd_decode(int argc, char **argv)
 			       sizeof(columns) / sizeof(columns[0]), false);
 	if (!tab)
 		return 1;
-	rc = bench_sip(tab, count, seed, sip_dir) < 0 ||
-	     bench_isup(tab, count, seed, ss7_dir) < 0;
+	rc = bench_proto(tab, &protos[0], count, seed, sip_dir) < 0 ||
+	     bench_proto(tab, &protos[1], count, seed, ss7_dir) < 0;
 	if (bench_table_close(tab) < 0)
 		rc = 1;
 	return rc;

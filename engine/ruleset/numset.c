@@ -230,7 +230,7 @@ probe_tail(const struct probe_ctx *c, uint64_t h, uint64_t s)
  * is earlier, displacement + 1 above PROBE_WINDOW, or the same home and a
  * smaller remainder) can ours lie beyond, and the loop takes over: 8% of
  * probes at a load of 0.76 with 5 slots (28% with 4, 5% with 6; 5 was
- * fastest at 1e7, bench_lookup).  So do home slots so close to the end of
+ * fastest at 1e7, `callfence-bench lookup`).  So do home slots so close to the end of
  * the array (max_probe < PROBE_WINDOW - 1) that the window would run past
  * it.
  */
