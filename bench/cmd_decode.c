@@ -214,13 +214,15 @@ sip_load_corpus(struct pool *p, const char *dir, size_t copies_max)
 	return rc < 0 || !n ? -1 : (int)n;
 }
 
+/* @want set-ups of protocol @proto from the traffic generator, encoded
+ * as the network carries them (SIP text, or M3UA DATA with ISUP). */
 static int
-sip_load_generated(struct pool *p, uint64_t seed, size_t want)
+load_generated(struct pool *p, uint64_t seed, size_t want, enum cf_proto proto)
 {
 	struct gen_config cfg;
 	struct gen_label lab;
 	struct cf_call call;
-	char text[2048];
+	char buf[2048];
 	size_t added = 0;
 	struct gen *g;
 	int len;
@@ -228,7 +230,7 @@ sip_load_generated(struct pool *p, uint64_t seed, size_t want)
 	gen_config_default(&cfg);
 	cfg.seed = seed;
 	cfg.calls = want;
-	cfg.proto = CF_PROTO_SIP;
+	cfg.proto = proto;
 	cfg.with_releases = false;
 	g = gen_new(&cfg);
 	if (!g)
@@ -236,13 +238,21 @@ sip_load_generated(struct pool *p, uint64_t seed, size_t want)
 	while (added < want && gen_next(g, &call, &lab)) {
 		if (call.event != CF_EVENT_SETUP)
 			continue;
-		len = gen_encode_sip(&call, lab.call, false, text, sizeof(text));
-		if (len < 0 || pool_add(p, text, (size_t)len) < 0)
+		len = proto == CF_PROTO_SIP ?
+		      gen_encode_sip(&call, lab.call, false, buf, sizeof(buf)) :
+		      gen_encode_m3ua_isup(&call, (uint8_t *)buf, sizeof(buf));
+		if (len < 0 || pool_add(p, buf, (size_t)len) < 0)
 			break;
 		added++;
 	}
 	gen_free(g);
 	return added == want ? 0 : -1;
+}
+
+static int
+sip_load_generated(struct pool *p, uint64_t seed, size_t want)
+{
+	return load_generated(p, seed, want, CF_PROTO_SIP);
 }
 
 /*
@@ -388,32 +398,7 @@ isup_load_corpus(struct pool *p, const char *dir, size_t copies_max)
 static int
 isup_load_generated(struct pool *p, uint64_t seed, size_t want)
 {
-	struct gen_config cfg;
-	struct gen_label lab;
-	struct cf_call call;
-	uint8_t buf[256];
-	size_t added = 0;
-	struct gen *g;
-	int len;
-
-	gen_config_default(&cfg);
-	cfg.seed = seed;
-	cfg.calls = want;
-	cfg.proto = CF_PROTO_ISUP;
-	cfg.with_releases = false;
-	g = gen_new(&cfg);
-	if (!g)
-		return -1;
-	while (added < want && gen_next(g, &call, &lab)) {
-		if (call.event != CF_EVENT_SETUP)
-			continue;
-		len = gen_encode_m3ua_isup(&call, buf, sizeof(buf));
-		if (len < 0 || pool_add(p, (const char *)buf, (size_t)len) < 0)
-			break;
-		added++;
-	}
-	gen_free(g);
-	return added == want ? 0 : -1;
+	return load_generated(p, seed, want, CF_PROTO_ISUP);
 }
 
 static int
