@@ -37,20 +37,31 @@ sip_framer(const uint8_t *buf, size_t len)
 	return cf_sip_message_length((const char *)buf, len);
 }
 
-void
-replay_emit(struct replay *r, struct cf_call *call, uint32_t frame)
+/* Judge (with rules) and print one call set-up. */
+static void
+emit(struct replay *r, struct cf_call *call, uint32_t frame)
 {
 	struct cf_record_meta meta = { .frame = frame };
+	char line[2048], monitor[512];
 	struct cf_verdict v;
-	char line[2048];
 	int n;
 
 	call->ingress = (uint8_t)cf_ingress_classify(&r->ingress, call, NULL);
 	r->calls[call->proto]++;
-	if (r->rs) {
-		cf_ruleset_judge(r->rs, r->scratch, call, &v);
+	if (r->plane) {
+		uint16_t slots[CF_VERDICT_MONITOR_MAX];
+		unsigned int i, k;
+
+		cf_plane_judge(r->w, call, &v);
+		k = v.monitor_count < CF_VERDICT_MONITOR_MAX ?
+		    v.monitor_count : CF_VERDICT_MONITOR_MAX;
+		for (i = 0; i < k; i++)
+			slots[i] = (uint16_t)cf_plane_monitor_slot(r->w, &v, i);
+		cf_plane_rule_names(r->plane, slots, k, monitor,
+				    sizeof(monitor));
 		meta.verdict = cf_action_name(v.action);
 		meta.rule = v.rule;
+		meta.monitor = monitor;
 		r->verdicts[v.action]++;
 	}
 	if (r->csv)
@@ -63,53 +74,18 @@ replay_emit(struct replay *r, struct cf_call *call, uint32_t frame)
 		puts(line);
 }
 
-void
-replay_observe(struct replay *r, const struct cf_call *call)
-{
-	if (r->rs && call->event != CF_EVENT_SETUP)
-		cf_ruleset_observe(r->rs, r->scratch, call);
-}
-
+/* One call event of the capture: set-ups are printed (and judged),
+ * answers and releases go to the heuristics. */
 static void
-on_sip(struct replay *r, const struct cf_payload *p)
+on_event(void *ctx, struct cf_call *call, const struct cf_payload *p)
 {
-	struct cf_sip_msg msg;
-	struct cf_call call;
-	ssize_t len;
-	int err;
+	struct replay *r = ctx;
 
-	/* TCP hands over messages framed by Content-Length, which a stream
-	 * transport must carry; a datagram or WebSocket frame is whole. */
-	len = cf_sip_parse(&msg, (const char *)p->data, p->len,
-			   p->transport == CF_TRANSPORT_TCP ? CF_SIP_STREAM : 0);
-	if (len < 0) {
-		r->sip_errors[-len < CF_SIP_ERR__COUNT ? -len : 0]++;
-		return;
-	}
-	if (msg.request)
-		r->sip_requests[msg.method]++;
-	else
-		r->sip_responses[msg.status / 100]++;
-	cf_call_reset(&call);
-	if (msg.request && msg.method == CF_SIP_METHOD_INVITE) {
-		err = cf_sip_to_call(&msg, r->plan, &call);
-		if (err < 0) {
-			r->sip_errors[-err < CF_SIP_ERR__COUNT ? -err : 0]++;
-		} else {
-			call.rx_ns = p->ts_ns;
-			call.src = p->src;
-			replay_emit(r, &call, p->frame);
-		}
-	} else if (r->rs && cf_sip_to_call(&msg, r->plan, &call) == 0) {
-		/* 200 to INVITE, CANCEL, BYE, failures: heuristics only. */
-		call.rx_ns = p->ts_ns;
-		replay_observe(r, &call);
-	}
-	/* SIP-I: the ISUP record follows its SIP record.  It is decoded
-	 * even when the SIP headers did not make a record: the ISUP may
-	 * still name the parties. */
-	if (msg.body.len && msg.content_type.len)
-		replay_sip_isup(r, p, &msg);
+	r->last_ns = call->rx_ns;
+	if (call->event == CF_EVENT_SETUP)
+		emit(r, call, p->frame);
+	else if (r->plane)
+		cf_plane_observe(r->w, call);
 }
 
 static void
@@ -117,55 +93,37 @@ on_payload(void *ctx, const struct cf_payload *p)
 {
 	struct replay *r = ctx;
 
-	switch (p->kind) {
-	case CF_PAYLOAD_SIP:
-		on_sip(r, p);
-		break;
-	default:
-		replay_ss7(r, p);
-		break;
-	}
+	cf_events_payload(&r->events, p, r->plan, on_event, r);
 }
 
-static void
-print_summary(const struct replay *r, const struct cf_capture *cap)
-{
-	char stats[4096];
-	unsigned int i;
+/* Replay one open capture in passes of the data plane, as the tap does:
+ * the clock of the pass is the newest event's time.  Returns 0 or -1. */
+#define REPLAY_PASS	256	/* records between two plane passes */
 
-	fprintf(stderr, "replay: %u file(s)\n", r->files);
-	cf_capture_stats_print(cf_capture_stats(cap), stats, sizeof(stats));
-	fprintf(stderr, "capture:\n%s", stats);
-	fprintf(stderr, "sip requests:");
-	for (i = 0; i < CF_SIP_METHOD__COUNT; i++)
-		if (r->sip_requests[i])
-			fprintf(stderr, " %s %llu", cf_sip_method_name(i),
-				(unsigned long long)r->sip_requests[i]);
-	fprintf(stderr, "\nsip responses:");
-	for (i = 1; i < 7; i++)
-		if (r->sip_responses[i])
-			fprintf(stderr, " %uxx %llu", i,
-				(unsigned long long)r->sip_responses[i]);
-	fprintf(stderr, "\nsip-i isup parts: %llu\n",
-		(unsigned long long)r->sip_isup);
-	replay_ss7_summary(r);
-	fprintf(stderr, "calls: sip %llu, isup %llu\n",
-		(unsigned long long)r->calls[CF_PROTO_SIP],
-		(unsigned long long)r->calls[CF_PROTO_ISUP]);
-	if (r->rs) {
-		fprintf(stderr, "verdicts:");
-		for (i = 0; i < CF_ACTION__COUNT; i++)
-			fprintf(stderr, " %s %llu", cf_action_name(i),
-				(unsigned long long)r->verdicts[i]);
-		fprintf(stderr, "\n");
-	}
-	fprintf(stderr, "decode errors:");
-	for (i = 1; i < CF_SIP_ERR__COUNT; i++)
-		if (r->sip_errors[i] && i != CF_SIP_ERR_NO_CALL_EVENT)
-			fprintf(stderr, " sip:%s %llu", cf_sip_err_name(i),
-				(unsigned long long)r->sip_errors[i]);
-	replay_ss7_errors(r);
-	fprintf(stderr, "\n");
+static int
+run_capture(struct replay *r, struct cf_capture *cap)
+{
+	long n;
+
+	do {
+		if (r->plane)
+			cf_plane_begin(r->w);
+		n = cf_capture_run(cap, REPLAY_PASS);
+		if (r->plane)
+			cf_plane_end(r->w, r->last_ns);
+	} while (n > 0);
+	return n < 0 ? -1 : 0;
+}
+
+/* Streams still held in reassembly end with the file. */
+static void
+flush_capture(struct replay *r, struct cf_capture *cap)
+{
+	if (r->plane)
+		cf_plane_begin(r->w);
+	cf_capture_flush(cap);
+	if (r->plane)
+		cf_plane_end(r->w, r->last_ns);
 }
 
 int
@@ -174,6 +132,7 @@ cmd_replay(int argc, char **argv)
 	struct rules_opts ropts = { 0 };
 	struct plan_opts popts = { 0 };
 	struct replay r = { 0 };
+	struct cf_ruleset *rs = NULL;
 	struct cf_numplan plan;
 	struct cf_capture *cap = NULL;
 	const char *rules = NULL;
@@ -232,17 +191,24 @@ cmd_replay(int argc, char **argv)
 		if (popts.cc)
 			fprintf(stderr, "callfence: --rules given: the plan comes "
 				"from the rules, --country-code is ignored\n");
-		if (rules_open(rules, &ropts, &r.rs) < 0) {
+		if (rules_open(rules, &ropts, &rs) < 0) {
 			rc = CLI_FAIL;
 			goto out;
 		}
-		r.scratch = cf_ruleset_scratch_alloc(r.rs);
-		if (!r.scratch) {
-			fprintf(stderr, "callfence: cannot allocate rule scratch\n");
+		/* The daemon's data plane with one worker: the same judge
+		 * step, counters and heuristics. */
+		r.plane = cf_plane_new(&(struct cf_plane_cfg){ .workers = 1 });
+		if (!r.plane || cf_plane_publish(r.plane, rs) < 0) {
+			if (!r.plane)
+				cf_ruleset_free(rs);
+			fprintf(stderr, "callfence: out of memory\n");
 			rc = CLI_FAIL;
 			goto out;
 		}
-		r.plan = cf_ruleset_plan(r.rs);
+		r.w = cf_plane_worker(r.plane, 0);
+		cf_plane_begin(r.w);
+		r.plan = cf_ruleset_plan(cf_plane_ruleset(r.w));
+		cf_plane_end(r.w, 0);
 	} else {
 		if (plan_opts_build(&popts, &plan) < 0)
 			goto out;
@@ -256,8 +222,9 @@ cmd_replay(int argc, char **argv)
 		rc = CLI_FAIL;
 		goto out;
 	}
+	cf_events_init(&r.events);
 	if (r.csv)
-		puts(cf_record_csv_header(r.rs != NULL));
+		puts(cf_record_csv_header(r.plane != NULL));
 	rc = CLI_OK;
 	for (i = first; i < argc; i++) {
 		if (cf_capture_open(cap, argv[i]) < 0) {
@@ -267,7 +234,7 @@ cmd_replay(int argc, char **argv)
 			continue;
 		}
 		r.files++;
-		if (cf_capture_run(cap, 0) < 0) {
+		if (run_capture(&r, cap) < 0) {
 			/* What came before the error was replayed. */
 			fprintf(stderr, "callfence: %s: %s\n", argv[i],
 				cf_capture_error(cap));
@@ -275,17 +242,16 @@ cmd_replay(int argc, char **argv)
 		}
 		cf_capture_close(cap);
 		/* Streams do not continue into the next file. */
-		cf_capture_flush(cap);
+		flush_capture(&r, cap);
 	}
-	print_summary(&r, cap);
+	replay_summary(&r, cap);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "callfence: write error on stdout\n");
 		rc = CLI_FAIL;
 	}
 out:
 	cf_capture_free(cap);
-	cf_ruleset_scratch_free(r.scratch);
-	cf_ruleset_free(r.rs);
+	cf_plane_free(r.plane);
 	rules_opts_free(&ropts);
 	return rc;
 }

@@ -81,6 +81,9 @@ cf_call_reset(struct cf_call *call)
 	call->presentation = CF_PRES_UNKNOWN;
 	call->calling_category = CF_IND_ABSENT;
 	call->forwarded = false;
+	call->answered = false;
+	call->sipi = false;
+	call->sipi_mismatch = false;
 	call->release_cause = 0;
 	memset(&call->src, 0, sizeof(call->src));
 

@@ -525,7 +525,10 @@ observe_end_tracked(struct cf_heur *h, const struct cf_call *call, uint64_t now)
 		return;
 	}
 	if (h->p.kind == CF_HEUR_SHORT_CALLS) {
-		if (!o->answered && now - o->h.last_ns <= h->p.short_ns)
+		/* A BYE ends an answered call even when the 200 was not
+		 * seen (a screening server sees no responses). */
+		if (!o->answered && !call->answered &&
+		    now - o->h.last_ns <= h->p.short_ns)
 			counter_add(h, o->caller_key, now);
 	} else {
 		settle_open_call(h, o->caller_key);

@@ -53,10 +53,12 @@ finish(struct out *o)
  * escaped; other bytes as received (raw texts are ASCII in practice, and
  * a byte above 0x7f is passed through rather than guessed at). */
 static void
-put_json_string(struct out *o, const char *s)
+put_json_chars(struct out *o, const char *s, size_t len)
 {
+	const char *end = s + len;
+
 	put_char(o, '"');
-	for (; *s; s++) {
+	for (; s < end; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\') {
@@ -69,6 +71,34 @@ put_json_string(struct out *o, const char *s)
 		}
 	}
 	put_char(o, '"');
+}
+
+static void
+put_json_string(struct out *o, const char *s)
+{
+	put_json_chars(o, s, strlen(s));
+}
+
+/* Space-separated words as a JSON array of strings ("" = []). */
+static void
+put_json_words(struct out *o, const char *s)
+{
+	bool first = true;
+
+	put_char(o, '[');
+	while (*s) {
+		size_t n = strcspn(s, " ");
+
+		if (n) {
+			if (!first)
+				put_char(o, ',');
+			put_json_chars(o, s, n);
+			first = false;
+		}
+		s += n;
+		s += strspn(s, " ");
+	}
+	put_char(o, ']');
 }
 
 /* A CSV field (RFC 4180): quoted when it holds a comma, quote or line
@@ -121,11 +151,26 @@ presentation(const struct cf_call *call)
 	}
 }
 
+/* How a field is written in JSON (CSV writes every value as text). */
+enum field_kind {
+	FIELD_STRING = 0,
+	FIELD_NUMBER,
+	FIELD_WORDS,		/* space-separated words: a JSON array */
+};
+
 /* The fields in order, as (name, value) pairs, for both formats. */
 struct field {
 	const char *name;
 	const char *value;
+	enum field_kind kind;
 };
+
+static void
+add(struct field *f, unsigned int *n, const char *name, const char *value,
+    enum field_kind kind)
+{
+	f[(*n)++] = (struct field){ .name = name, .value = value, .kind = kind };
+}
 
 static unsigned int
 fields(const struct cf_call *call, const struct cf_record_meta *meta,
@@ -136,20 +181,26 @@ fields(const struct cf_call *call, const struct cf_record_meta *meta,
 
 	snprintf(frame, frame_size, "%u", meta ? meta->frame : 0);
 	cf_record_call_ref(ref, ref_size, call);
-	f[n++] = (struct field){ "frame", frame };
-	f[n++] = (struct field){ "proto", cf_proto_name(call->proto) };
-	f[n++] = (struct field){ "call_ref", ref };
-	f[n++] = (struct field){ "caller", e164(call, CF_PARTY_CALLER) };
-	f[n++] = (struct field){ "callee", e164(call, CF_PARTY_CALLEE) };
-	f[n++] = (struct field){ "redirecting", e164(call, CF_PARTY_REDIRECTING) };
-	f[n++] = (struct field){ "original_called", e164(call, CF_PARTY_ORIGINAL_CALLED) };
-	f[n++] = (struct field){ "generic", e164(call, CF_PARTY_GENERIC) };
-	f[n++] = (struct field){ "caller_raw", call->party[CF_PARTY_CALLER].raw };
-	f[n++] = (struct field){ "callee_raw", call->party[CF_PARTY_CALLEE].raw };
-	f[n++] = (struct field){ "presentation", presentation(call) };
+	add(f, &n, "frame", frame, FIELD_NUMBER);
+	add(f, &n, "proto", cf_proto_name(call->proto), FIELD_STRING);
+	add(f, &n, "call_ref", ref, FIELD_STRING);
+	add(f, &n, "caller", e164(call, CF_PARTY_CALLER), FIELD_STRING);
+	add(f, &n, "callee", e164(call, CF_PARTY_CALLEE), FIELD_STRING);
+	add(f, &n, "redirecting", e164(call, CF_PARTY_REDIRECTING),
+	    FIELD_STRING);
+	add(f, &n, "original_called", e164(call, CF_PARTY_ORIGINAL_CALLED),
+	    FIELD_STRING);
+	add(f, &n, "generic", e164(call, CF_PARTY_GENERIC), FIELD_STRING);
+	add(f, &n, "caller_raw", call->party[CF_PARTY_CALLER].raw,
+	    FIELD_STRING);
+	add(f, &n, "callee_raw", call->party[CF_PARTY_CALLEE].raw,
+	    FIELD_STRING);
+	add(f, &n, "presentation", presentation(call), FIELD_STRING);
 	if (meta && meta->verdict) {
-		f[n++] = (struct field){ "verdict", meta->verdict };
-		f[n++] = (struct field){ "rule", meta->rule ? meta->rule : "" };
+		add(f, &n, "verdict", meta->verdict, FIELD_STRING);
+		add(f, &n, "rule", meta->rule ? meta->rule : "", FIELD_STRING);
+		add(f, &n, "monitor", meta->monitor ? meta->monitor : "",
+		    FIELD_WORDS);
 	}
 	return n;
 }
@@ -177,8 +228,10 @@ format_record(enum format fmt, char *buf, size_t size,
 		}
 		put_json_string(&o, f[i].name);
 		put_char(&o, ':');
-		if (i == 0)	/* frame is a number */
+		if (f[i].kind == FIELD_NUMBER)
 			put_str(&o, f[i].value);
+		else if (f[i].kind == FIELD_WORDS)
+			put_json_words(&o, f[i].value);
 		else
 			put_json_string(&o, f[i].value);
 	}
@@ -206,7 +259,7 @@ cf_record_csv_header(bool judged)
 {
 	return judged ?
 		"frame,proto,call_ref,caller,callee,redirecting,original_called,"
-		"generic,caller_raw,callee_raw,presentation,verdict,rule" :
+		"generic,caller_raw,callee_raw,presentation,verdict,rule,monitor" :
 		"frame,proto,call_ref,caller,callee,redirecting,original_called,"
 		"generic,caller_raw,callee_raw,presentation";
 }

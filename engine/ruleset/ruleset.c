@@ -499,6 +499,7 @@ rs_cond_valid(uint32_t nlists, uint32_t nprefixes, uint32_t npatterns,
 		return c->arg < nhconds;
 	case CF_COND_DOMESTIC:
 	case CF_COND_FORWARDED:
+	case CF_COND_SIPI_MISMATCH:
 		return true;
 	case CF_COND__COUNT:
 		break;
@@ -857,6 +858,11 @@ struct cf_ruleset_scratch {
 	uint64_t heur_sig;
 	struct cf_heur **heur;
 	uint32_t *measure;
+	/* Whether this scratch frees the tables: a scratch made for a
+	 * reload shares its predecessor's tables (both used by one worker,
+	 * one pass at a time) and takes them over when the reload is
+	 * committed (cf_ruleset_scratch_heur_commit()). */
+	bool heur_owned;
 	uint32_t shards;	/* distinct-callers scale, see set_shards */
 	size_t heur_memory;
 };
@@ -866,10 +872,12 @@ scratch_heur_free(struct cf_ruleset_scratch *s)
 {
 	uint32_t i;
 
-	for (i = 0; i < s->nheur; i++)
-		cf_heur_free(s->heur[i]);
-	free(s->heur);
-	free(s->measure);
+	if (s->heur_owned) {
+		for (i = 0; i < s->nheur; i++)
+			cf_heur_free(s->heur[i]);
+		free(s->heur);
+		free(s->measure);
+	}
 	s->heur = NULL;
 	s->measure = NULL;
 	s->nheur = 0;
@@ -905,6 +913,7 @@ scratch_heur_make(struct cf_ruleset_scratch *s, const struct cf_ruleset *rs)
 	s->nheur = rs->nheurs;
 	s->heur_sig = rs->heur_sig;
 	s->heur_memory = total;
+	s->heur_owned = true;
 	return 0;
 fail:
 	if (heur)
@@ -946,28 +955,9 @@ cf_ruleset_scratch_fit(struct cf_ruleset_scratch *s,
 	return 0;
 }
 
-int
-cf_ruleset_scratch_take_heur(struct cf_ruleset_scratch *dst,
-			     struct cf_ruleset_scratch *src)
-{
-	struct cf_heur **heur = dst->heur;
-	uint32_t *measure = dst->measure;
-
-	if (dst == src || dst->nheur == 0 || dst->nheur != src->nheur ||
-	    dst->heur_sig != src->heur_sig ||
-	    dst->heur_memory != src->heur_memory)
-		return 0;
-	/* A swap, not a move: @src keeps valid (fresh) tables, so freeing
-	 * it with its old ruleset needs no special case. */
-	dst->heur = src->heur;
-	dst->measure = src->measure;
-	src->heur = heur;
-	src->measure = measure;
-	return 1;
-}
-
-struct cf_ruleset_scratch *
-cf_ruleset_scratch_alloc(const struct cf_ruleset *rs)
+/* A scratch for @rs without heuristic tables yet. */
+static struct cf_ruleset_scratch *
+scratch_new(const struct cf_ruleset *rs)
 {
 	struct cf_ruleset_scratch *s = calloc(1, sizeof(*s));
 
@@ -979,11 +969,59 @@ cf_ruleset_scratch_alloc(const struct cf_ruleset *rs)
 		free(s);
 		return NULL;
 	}
-	if (cf_ruleset_scratch_fit(s, rs) < 0) {
+	return s;
+}
+
+struct cf_ruleset_scratch *
+cf_ruleset_scratch_alloc(const struct cf_ruleset *rs)
+{
+	struct cf_ruleset_scratch *s = scratch_new(rs);
+
+	if (s && cf_ruleset_scratch_fit(s, rs) < 0) {
 		cf_ruleset_scratch_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+struct cf_ruleset_scratch *
+cf_ruleset_scratch_alloc_after(const struct cf_ruleset *rs,
+			       const struct cf_ruleset_scratch *prev,
+			       bool *shared)
+{
+	struct cf_ruleset_scratch *s;
+
+	*shared = false;
+	/* The signature covers the specs and the heuristics { } block:
+	 * equal signatures make equal tables. */
+	if (!prev || rs->nheurs == 0 || !scratch_heur_fits(prev, rs))
+		return cf_ruleset_scratch_alloc(rs);
+	s = scratch_new(rs);
+	if (!s)
+		return NULL;
+	/* The same tables, not owned until the reload is committed. */
+	s->heur = prev->heur;
+	s->measure = prev->measure;
+	s->nheur = prev->nheur;
+	s->heur_sig = prev->heur_sig;
+	s->heur_memory = prev->heur_memory;
+	s->shards = prev->shards;
+	if (cf_ruleset_scratch_fit(s, rs) < 0) {
+		cf_ruleset_scratch_free(s);
+		return NULL;
+	}
+	*shared = true;
+	return s;
+}
+
+void
+cf_ruleset_scratch_heur_commit(struct cf_ruleset_scratch *next,
+			       struct cf_ruleset_scratch *prev)
+{
+	if (!prev || next->heur != prev->heur || !prev->heur_owned)
+		return;
+	prev->heur_owned = false;
+	next->heur_owned = true;
 }
 
 void
@@ -1015,14 +1053,30 @@ cf_ruleset_scratch_heur(const struct cf_ruleset_scratch *s, unsigned int i)
 	return i < s->nheur ? s->heur[i] : NULL;
 }
 
-/* Whether a worker sees only its share of a key's calls: the daemon
- * steers by the whole caller number, so a callee's callers and a caller
- * block's numbers are spread over the workers. */
+/* Whether a worker sees only its share of a key's calls: calls are
+ * steered by the caller (cf_ruleset_steer_digits()), so only a callee's
+ * callers are spread over the workers. */
 static bool
 heur_sharded(const struct cf_heur_spec *sp)
 {
-	return sp->kind == CF_HEUR_DISTINCT_CALLERS ||
-	       (sp->key_digits && sp->kind != CF_HEUR_SEQUENTIAL);
+	return sp->kind == CF_HEUR_DISTINCT_CALLERS;
+}
+
+unsigned int
+cf_ruleset_steer_digits(const struct cf_ruleset *rs)
+{
+	unsigned int d = 0;
+	uint32_t i;
+
+	for (i = 0; i < rs->nheurs; i++) {
+		const struct cf_heur_spec *sp = &rs->heurs[i];
+
+		if (heur_sharded(sp) || sp->key_digits == 0)
+			continue;
+		if (d == 0 || sp->key_digits < d)
+			d = sp->key_digits;
+	}
+	return d;
 }
 
 /* Every table sees @call; the measures of a set-up are kept for the
@@ -1249,6 +1303,8 @@ eval_cond(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
 		return call->presentation == c->arg;
 	case CF_COND_FORWARDED:
 		return call->forwarded;
+	case CF_COND_SIPI_MISMATCH:
+		return call->sipi_mismatch;
 	case CF_COND_HEUR:
 		return eval_heur(rs, s, call, &rs->hconds[c->arg], c->negate, m);
 	case CF_COND__COUNT:

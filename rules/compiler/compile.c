@@ -1112,6 +1112,13 @@ parse_forwarded(struct parser *p, struct pcond *pc)
 	return true;
 }
 
+static bool
+parse_sipi_mismatch(struct parser *p, struct pcond *pc)
+{
+	pc->c.kind = CF_COND_SIPI_MISMATCH;
+	return true;
+}
+
 /*
  * Conditions about the call rather than one number.  Extension point:
  * heuristic conditions (issue 5) add their keyword and parser here, a
@@ -1125,6 +1132,7 @@ static const struct {
 	{ "proto", parse_proto },
 	{ "presentation", parse_presentation },
 	{ "forwarded", parse_forwarded },
+	{ "sip-i-mismatch", parse_sipi_mismatch },
 };
 
 static bool
@@ -1145,7 +1153,8 @@ parse_cond(struct parser *p, struct pcond *pc)
 		if (is_word(t, call_conds[i].keyword))
 			return call_conds[i].parse(p, pc);
 	perr(p, at(t), "expected a condition (caller, callee, redirecting, "
-	     "ingress, proto, presentation, forwarded or not), found %s",
+	     "ingress, proto, presentation, forwarded, sip-i-mismatch or "
+	     "not), found %s",
 	     describe(t));
 	return false;
 }

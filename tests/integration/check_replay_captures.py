@@ -5,9 +5,10 @@ every field of every set-up against the tshark truth written beside them.
 Unlike the shared corpus check, which compares what tshark shows of the
 public captures, every record field is compared here:
 
-  proto, call_ref      "sip" + the Call-ID; "isup" + OPC:DPC:CIC, or for
-                       SIP-I (no point codes, no CIC) the Call-ID of the
-                       SIP record it must come right after
+  proto, call_ref      "sip" + the Call-ID; "isup" + OPC:DPC:CIC.  SIP-I
+                       (an IAM in the INVITE's body) is one record, the
+                       SIP one, with every party the IAM carries taken
+                       from the IAM (rules/README.md says why)
   caller_raw           SIP: the user part of the first P-Asserted-Identity
                        value with a number (tshark's raw PAI headers split
                        here at commas outside quotes and <>), else From's;
@@ -151,11 +152,9 @@ def isup_number(cf, digits, noa):
 def isup_want(cf, t):
     gens = [g.split("/") for g in filter(None, t["generic_numbers"].split(";"))]
     pick = next((g for g in gens if g[0] == "6"), gens[0] if gens else None)
-    sip_i = t["transport"].startswith("sip-i/")
     return {
         "proto": "isup",
-        # SIP-I: the Call-ID, checked against the SIP record below.
-        "call_ref": None if sip_i else f"{t['opc']}:{t['dpc']}:{t['cic']}",
+        "call_ref": f"{t['opc']}:{t['dpc']}:{t['cic']}",
         "caller_raw": st_stripped(t["calling_digits"]),
         "callee_raw": st_stripped(t["called_digits"]),
         "caller": isup_number(cf, t["calling_digits"], t["calling_noa"]),
@@ -168,6 +167,28 @@ def isup_want(cf, t):
     }
 
 
+# Which ISUP fields a party of the IAM fills, by the truth column that
+# says the IAM carried it.
+SIPI_FIELDS = {
+    "calling_digits": ("caller_raw", "caller", "presentation"),
+    "called_digits": ("callee_raw", "callee"),
+    "redirecting_digits": ("redirecting",),
+    "ocn_digits": ("original_called",),
+    "generic_numbers": ("generic",),
+}
+
+
+def sipi_want(cf, sip_t, isup_t):
+    """SIP-I: the SIP record, the parties the IAM carries in place."""
+    want = sip_want(cf, sip_t)
+    isup = isup_want(cf, isup_t)
+    for column, fields in SIPI_FIELDS.items():
+        if isup_t[column]:
+            for k in fields:
+                want[k] = isup[k]
+    return want
+
+
 def check_capture(cf, d, name, failures):
     rows, by_frame = replay(cf, os.path.join(d, name))
     truth = []
@@ -176,7 +197,11 @@ def check_capture(cf, d, name, failures):
         if os.path.exists(p):
             truth += [(kind, t) for t in csv.DictReader(open(p))
                       if kind == "sip" or t["msg_type"] == "1"]
-    # In frame order, SIP before the ISUP of the same frame (SIP-I).
+    # SIP-I: the IAM joins the INVITE of its frame.
+    sipi = {t["frame"]: t for k, t in truth
+            if k == "isup" and t["transport"].startswith("sip-i/")}
+    truth = [(k, t) for k, t in truth
+             if not (k == "isup" and t["frame"] in sipi)]
     truth.sort(key=lambda kt: (int(kt[1]["frame"]), kt[0] != "sip",
                                int(kt[1]["msg_idx"])))
     if len(rows) != len(truth):
@@ -187,13 +212,12 @@ def check_capture(cf, d, name, failures):
         if o["frame"] != t["frame"]:
             failures.append(f"{where}: record of frame {o['frame']} instead")
             continue
-        want = sip_want(cf, t) if kind == "sip" else isup_want(cf, t)
-        if kind == "isup" and t["transport"].startswith("sip-i/"):
-            at = rows.index(o)
-            if at == 0 or rows[at - 1]["proto"] != "sip" or rows[at - 1]["frame"] != o["frame"]:
-                failures.append(f"{where}: SIP-I IAM not right after its SIP record")
-            else:
-                want["call_ref"] = rows[at - 1]["call_ref"]
+        if kind == "isup":
+            want = isup_want(cf, t)
+        elif t["frame"] in sipi:
+            want = sipi_want(cf, t, sipi[t["frame"]])
+        else:
+            want = sip_want(cf, t)
         missing = set(o) - set(want) - {"frame"}
         if missing:
             failures.append(f"{where}: fields not checked: {sorted(missing)}")

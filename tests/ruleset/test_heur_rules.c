@@ -650,7 +650,9 @@ scratch_mismatch(void **state)
 
 /* A reload with the same heuristics carries their state: the caller's
  * fourth call in a minute is blocked by the new rules as it would have been
- * by the old; a reload with other heuristics starts afresh. */
+ * by the old, with the old tables and no new ones; a reload with other
+ * heuristics starts afresh; an abandoned reload leaves the old scratch
+ * owning its tables. */
 static void
 reload_carries_state(void **state)
 {
@@ -666,29 +668,71 @@ reload_carries_state(void **state)
 		"rule fast { priority 1 when caller calls > 3 per 2m "
 		"action block reason \"rate\" }\ndefault allow\n");
 	struct cf_ruleset_scratch *s_old = cf_ruleset_scratch_alloc(old);
-	struct cf_ruleset_scratch *s_same = cf_ruleset_scratch_alloc(same);
-	struct cf_ruleset_scratch *s_differ = cf_ruleset_scratch_alloc(differ);
+	struct cf_ruleset_scratch *s_same, *s_differ, *s_dropped;
+	bool shared;
 	uint16_t i;
 
 	for (i = 1; i <= 3; i++)
 		assert_string_equal(judge(old, s_old, "13800000001", "13900000000",
 					  i * S, i, NULL), "default");
-	assert_int_equal(cf_ruleset_scratch_take_heur(s_differ, s_old), 0);
-	assert_int_equal(cf_ruleset_scratch_take_heur(s_same, s_old), 1);
-	assert_string_equal(judge(same, s_same, "13800000001", "13900000000",
-				  4 * S, 4, NULL), "fast");
-	/* The old scratch was left fresh tables, not freed ones. */
+	s_differ = cf_ruleset_scratch_alloc_after(differ, s_old, &shared);
+	assert_non_null(s_differ);
+	assert_false(shared);
+	/* An abandoned reload: freeing its scratch leaves the tables. */
+	s_dropped = cf_ruleset_scratch_alloc_after(same, s_old, &shared);
+	assert_true(shared);
+	assert_ptr_equal(cf_ruleset_scratch_heur(s_dropped, 0),
+			 cf_ruleset_scratch_heur(s_old, 0));
+	cf_ruleset_scratch_free(s_dropped);
+	s_same = cf_ruleset_scratch_alloc_after(same, s_old, &shared);
+	assert_true(shared);
+	/* Until the commit the old scratch owns them; both judge. */
+	cf_ruleset_scratch_heur_commit(s_same, s_old);
 	assert_string_equal(judge(old, s_old, "13800000001", "13900000000",
-				  5 * S, 5, NULL), "default");
+				  4 * S, 4, NULL), "fast");
+	assert_string_equal(judge(same, s_same, "13800000001", "13900000000",
+				  5 * S, 5, NULL), "fast");
+	/* The old scratch goes first (after a grace period): the new one
+	 * keeps the tables and their counts. */
+	cf_ruleset_scratch_free(s_old);
+	assert_string_equal(judge(same, s_same, "13800000001", "13900000000",
+				  6 * S, 6, NULL), "fast");
+	assert_int_equal(cf_heur_stats(cf_ruleset_scratch_heur(s_same, 0))
+				 ->observed, 6);
 	/* Other heuristics: nothing carried, the caller starts at one. */
 	assert_string_equal(judge(differ, s_differ, "13800000001", "13900000000",
-				  6 * S, 6, NULL), "default");
-	cf_ruleset_scratch_free(s_old);
+				  7 * S, 7, NULL), "default");
 	cf_ruleset_scratch_free(s_same);
 	cf_ruleset_scratch_free(s_differ);
 	cf_ruleset_free(old);
 	cf_ruleset_free(same);
 	cf_ruleset_free(differ);
+}
+
+/* Calls are steered by the shortest caller block a heuristic keys on;
+ * callee-keyed measures and whole numbers do not shorten it. */
+static void
+steer_digits(void **state)
+{
+	struct cf_ruleset *none = compile_ok("default allow\n");
+	struct cf_ruleset *whole = compile_ok(
+		"rule r { priority 1 when caller calls > 3 per 1m action block }\n"
+		"rule f { priority 2 when callee block 5 distinct-callers > 9 "
+		"per 1m action block }\ndefault allow\n");
+	struct cf_ruleset *blocks = compile_ok(
+		"rule a { priority 1 when caller block 9 calls > 30 per 1m "
+		"action block }\n"
+		"rule b { priority 2 when caller block 7 distinct-callees > 30 "
+		"per 1m action block }\n"
+		"rule c { priority 3 when caller calls > 3 per 1m action block }\n"
+		"default allow\n");
+
+	assert_int_equal(cf_ruleset_steer_digits(none), 0);
+	assert_int_equal(cf_ruleset_steer_digits(whole), 0);
+	assert_int_equal(cf_ruleset_steer_digits(blocks), 7);
+	cf_ruleset_free(none);
+	cf_ruleset_free(whole);
+	cf_ruleset_free(blocks);
 }
 
 int
@@ -712,6 +756,7 @@ main(void)
 		cmocka_unit_test(compiled_round_trip),
 		cmocka_unit_test(scratch_mismatch),
 		cmocka_unit_test(reload_carries_state),
+		cmocka_unit_test(steer_digits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,7 +43,7 @@ json_has_every_field_in_order(void **state)
 		"\"redirecting\":\"\",\"original_called\":\"\",\"generic\":\"\","
 		"\"caller_raw\":\"+8613812345678\",\"callee_raw\":\"13900000000\","
 		"\"presentation\":\"restricted\",\"verdict\":\"block\","
-		"\"rule\":\"blacklisted\"}");
+		"\"rule\":\"blacklisted\",\"monitor\":[]}");
 }
 
 static void

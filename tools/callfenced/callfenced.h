@@ -26,10 +26,11 @@
 #include <callfence/call.h>
 #include <callfence/ingress.h>
 #include <callfence/metrics.h>
+#include <callfence/plane.h>
 #include <callfence/ring.h>
 #include <callfence/ruleset.h>
 
-#define CFD_WORKERS_MAX		64
+#define CFD_WORKERS_MAX		CF_PLANE_WORKERS_MAX
 #define CFD_LISTEN_MAX		8
 #define CFD_LISTS_MAX		64
 #define CFD_BATCH		64	/* datagrams per recvmmsg, jobs per drain */
@@ -37,8 +38,7 @@
 #define CFD_TX_SIZE		4096	/* bytes per reply */
 #define CFD_TX_MAX		128	/* replies queued per socket per pass */
 #define CFD_JOB_TEXT		2560	/* echo block + Request-URI */
-#define CFD_RULE_NAME		48	/* bytes kept of a rule id */
-#define CFD_RULE_SLOTS		512	/* distinct rule ids with counters */
+#define CFD_RULE_NAME		CF_PLANE_RULE_NAME
 
 enum cfd_overload {
 	CFD_OVERLOAD_FAIL_OPEN = 0,	/* answer 302: the call goes on */
@@ -93,22 +93,6 @@ int cfd_parse_addr(const char *s, union cfd_addr *a);
 /* "ADDR:PORT" of @a into @buf. */
 void cfd_format_addr(const union cfd_addr *a, char *buf, size_t size);
 
-/* ---- rules.c: the published snapshot ------------------------------------- */
-
-/* One ruleset as workers see it: immutable once published. */
-struct cfd_rules {
-	struct cf_ruleset *rs;
-	uint64_t generation;
-	/* One scratch per worker, made for this ruleset, so publishing a
-	 * ruleset never resizes a scratch a worker is using. */
-	struct cf_ruleset_scratch **scratch;
-	unsigned int n_scratch;
-	/* Rule index -> slot of the rule-hit counters; [n_rules] is the
-	 * default. */
-	uint16_t *rule_slot;
-	unsigned int n_rules;
-};
-
 /* ---- The daemon ----------------------------------------------------------- */
 
 struct cf_worker;
@@ -118,13 +102,13 @@ struct cfd_http;
 /* Counter slots workers use, computed once at start. */
 struct cfd_slots {
 	int packets_id;			/* labelled by worker */
-	uint32_t calls[CF_PROTO__COUNT][CF_ACTION__COUNT];
 	uint32_t decode_err[64];	/* by enum cf_sip_err */
 	uint32_t msgs[16];		/* by enum cfd_msg_kind */
 	uint32_t acl_rejects;
 	uint32_t ring_drops;
 	uint32_t overload[CFD_OVERLOAD__COUNT];
 	uint32_t handovers;
+	uint32_t event_drops;		/* answers/releases a ring refused */
 	uint32_t log_drops;
 	uint32_t log_records;
 	uint32_t tx_errors;
@@ -140,9 +124,12 @@ enum cfd_msg_kind {
 	CFD_MSG_RETRANSMISSION,		/* answered from the cache */
 	CFD_MSG_OPTIONS,
 	CFD_MSG_ACK,			/* absorbed */
-	CFD_MSG_CANCEL,
+	CFD_MSG_CANCEL,			/* answered 200, a release learnt */
+	CFD_MSG_BYE,			/* answered 200, a release learnt */
 	CFD_MSG_NOT_ALLOWED,		/* answered 405 */
-	CFD_MSG_RESPONSE,		/* a response: ignored */
+	CFD_MSG_RESPONSE,		/* to an INVITE: an answer or release
+					 * learnt, never answered */
+	CFD_MSG_RESPONSE_IGNORED,	/* any other response */
 	CFD_MSG_BAD_INVITE,		/* parsed, but a URI did not */
 	CFD_MSG_OVERSIZE,		/* datagram over CFD_RX_SIZE */
 	CFD_MSG__COUNT,
@@ -153,19 +140,13 @@ struct cfd {
 	struct cf_ingress_map ingress;	/* read-only once workers run */
 	bool acl;			/* peers configured: refuse others */
 
-	/* Written by the control thread with rcu_assign_pointer(); read by
-	 * workers with rcu_dereference() between quiescent states. */
-	struct cfd_rules *rules;
+	/* The data plane: the published ruleset (RCU), the workers'
+	 * judge contexts and counters, steering. */
+	struct cf_plane *plane;
 
 	struct cf_metrics *metrics;	/* blocks: workers, logger, control */
 	struct cfd_slots slots;
 	unsigned int logger_block, control_block;
-
-	/* Rule ids with hit counters: appended by the control thread,
-	 * n_rule_names published with a release store; read by the
-	 * metrics thread. */
-	char rule_names[CFD_RULE_SLOTS][CFD_RULE_NAME];
-	unsigned int n_rule_names;
 
 	struct cf_worker *workers[CFD_WORKERS_MAX];
 	unsigned int n_workers;
@@ -183,13 +164,11 @@ struct cfd {
 /* ---- rules.c --------------------------------------------------------------- */
 
 /*
- * Load the configured rules (compiled or source) and publish them.  On
- * failure the old ruleset stays and @why (@size bytes) says why.
- * Control thread only (it may block in synchronize_rcu()).
+ * Load the configured rules (compiled or source) and publish them on the
+ * data plane.  On failure the old ruleset stays and @why (@size bytes)
+ * says why.  Control thread only (it may block in synchronize_rcu()).
  */
 int cfd_rules_reload(struct cfd *d, char *why, size_t size);
-/* Free the published ruleset at exit, after the workers are gone. */
-void cfd_rules_shutdown(struct cfd *d);
 
 /* ---- worker.c -------------------------------------------------------------- */
 
@@ -200,8 +179,6 @@ int cfd_worker_link(struct cfd *d);
 int cfd_worker_start(struct cf_worker *w);
 void cfd_worker_join(struct cf_worker *w);
 void cfd_worker_free(struct cf_worker *w);
-/* Rule-hit counter of slot @slot, summed over workers.  Any thread. */
-uint64_t cfd_rule_hits(const struct cfd *d, unsigned int slot);
 /* Wake a worker blocked in poll() (shutdown).  Any thread. */
 void cfd_worker_wake(struct cf_worker *w);
 
@@ -214,8 +191,14 @@ struct cfd_logrec {
 	uint64_t generation;
 	uint32_t frame;			/* capture record (tap), else 0 */
 	uint8_t action;			/* enum cf_action */
+	uint8_t n_monitor;		/* trial rules that matched */
+	uint16_t monitor[CF_VERDICT_MONITOR_MAX];	/* their rule slots */
 	char rule[CFD_RULE_NAME];
 };
+
+/* Fill @r's trial rules from verdict @v, judged by @pw in this pass. */
+void cfd_logrec_monitor(struct cfd_logrec *r, const struct cf_plane_worker *pw,
+			const struct cf_verdict *v);
 
 struct cfd_vlog *cfd_vlog_new(struct cfd *d, const char *path);
 /* The ring worker @id feeds (NULL when there is no log). */

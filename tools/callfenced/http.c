@@ -23,8 +23,6 @@ struct cfd_http {
 
 /* Label values: tables indexed by the enums they name.  Static because
  * the registry keeps the pointers. */
-static const char *proto_names[CF_PROTO__COUNT];
-static const char *action_names[CF_ACTION__COUNT];
 static const char *err_names[CF_SIP_ERR__COUNT];
 static char worker_label[CFD_WORKERS_MAX][12];
 static const char *worker_names[CFD_WORKERS_MAX];
@@ -34,8 +32,10 @@ static const char *const msg_names[CFD_MSG__COUNT] = {
 	[CFD_MSG_OPTIONS]	= "options",
 	[CFD_MSG_ACK]		= "ack_absorbed",
 	[CFD_MSG_CANCEL]	= "cancel",
+	[CFD_MSG_BYE]		= "bye",
 	[CFD_MSG_NOT_ALLOWED]	= "method_not_allowed",
-	[CFD_MSG_RESPONSE]	= "response_ignored",
+	[CFD_MSG_RESPONSE]	= "response_learnt",
+	[CFD_MSG_RESPONSE_IGNORED] = "response_ignored",
 	[CFD_MSG_BAD_INVITE]	= "invite_undecodable",
 	[CFD_MSG_OVERSIZE]	= "oversize",
 };
@@ -56,9 +56,6 @@ slot0(struct cf_metrics *m, int id)
 int
 cfd_metrics_setup(struct cfd *d)
 {
-	struct cf_metric_label proto = { "proto", proto_names, CF_PROTO__COUNT };
-	struct cf_metric_label verdict = { "verdict", action_names,
-					   CF_ACTION__COUNT };
 	struct cf_metric_label reason = { "reason", err_names,
 					  CF_SIP_ERR__COUNT };
 	struct cf_metric_label kind = { "kind", msg_names, CFD_MSG__COUNT };
@@ -67,24 +64,17 @@ cfd_metrics_setup(struct cfd *d)
 	struct cf_metric_label policy = { "policy", cfd_overload_names,
 					  CFD_OVERLOAD__COUNT };
 	struct cf_metric_label result = { "result", result_names, 2 };
-	struct cf_metric_label pv[2];
 	struct cfd_slots *s = &d->slots;
 	struct cf_metrics *m;
 	int id[16], k = 0;
-	unsigned int i, j;
+	unsigned int i;
 
-	for (i = 0; i < CF_PROTO__COUNT; i++)
-		proto_names[i] = cf_proto_name((enum cf_proto)i);
-	for (i = 0; i < CF_ACTION__COUNT; i++)
-		action_names[i] = cf_action_name((enum cf_action)i);
 	for (i = 0; i < CF_SIP_ERR__COUNT; i++)
 		err_names[i] = cf_sip_err_name((enum cf_sip_err)i);
 	for (i = 0; i < d->n_workers; i++) {
 		snprintf(worker_label[i], sizeof(worker_label[i]), "%u", i);
 		worker_names[i] = worker_label[i];
 	}
-	pv[0] = proto;
-	pv[1] = verdict;
 
 	/* Blocks: one per worker, then the logger's, then the control
 	 * thread's: one writer per block. */
@@ -96,9 +86,6 @@ cfd_metrics_setup(struct cfd *d)
 	id[k++] = cf_metrics_add(m, "callfence_sip_packets_total",
 		"UDP datagrams received, by worker", CF_METRIC_COUNTER,
 		&worker, 1, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_calls_total",
-		"Calls judged, by protocol and verdict", CF_METRIC_COUNTER,
-		pv, 2, NULL, 0, 1);
 	id[k++] = cf_metrics_add(m, "callfence_sip_messages_total",
 		"SIP messages by what was done with them", CF_METRIC_COUNTER,
 		&kind, 1, NULL, 0, 1);
@@ -116,6 +103,9 @@ cfd_metrics_setup(struct cfd *d)
 		&policy, 1, NULL, 0, 1);
 	id[k++] = cf_metrics_add(m, "callfence_handovers_total",
 		"Calls judged on another core than the one that decoded them",
+		CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
+	id[k++] = cf_metrics_add(m, "callfence_event_drops_total",
+		"Answers and releases a full ring kept from their owning core",
 		CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
 	id[k++] = cf_metrics_add(m, "callfence_log_records_total",
 		"Verdict log lines written", CF_METRIC_COUNTER, NULL, 0, NULL,
@@ -156,10 +146,6 @@ cfd_metrics_setup(struct cfd *d)
 	k = 0;
 	/* Labelled by worker: each worker finds its own slot. */
 	s->packets_id = id[k++];
-	for (i = 0; i < CF_PROTO__COUNT; i++)
-		for (j = 0; j < CF_ACTION__COUNT; j++)
-			s->calls[i][j] = cf_metrics_slot(m, id[k], i, j);
-	k++;
 	for (i = 0; i < CFD_MSG__COUNT; i++)
 		s->msgs[i] = cf_metrics_slot(m, id[k], i, 0);
 	k++;
@@ -172,6 +158,7 @@ cfd_metrics_setup(struct cfd *d)
 		s->overload[i] = cf_metrics_slot(m, id[k], i, 0);
 	k++;
 	s->handovers = slot0(m, id[k++]);
+	s->event_drops = slot0(m, id[k++]);
 	s->log_records = slot0(m, id[k++]);
 	s->log_drops = slot0(m, id[k++]);
 	s->tx_errors = slot0(m, id[k++]);
@@ -184,18 +171,9 @@ cfd_metrics_setup(struct cfd *d)
 int
 cfd_metrics_write(struct cfd *d, FILE *out)
 {
-	unsigned int i, n;
-
-	if (cf_metrics_write(d->metrics, out) < 0)
+	if (cf_metrics_write(d->metrics, out) < 0 ||
+	    cf_plane_metrics_write(d->plane, out) < 0)
 		return -1;
-	n = __atomic_load_n(&d->n_rule_names, __ATOMIC_ACQUIRE);
-	fputs("# HELP callfence_rule_hits_total Calls decided by each rule "
-	      "(rule ids keep their counters across reloads)\n"
-	      "# TYPE callfence_rule_hits_total counter\n", out);
-	for (i = 0; i < n; i++)
-		fprintf(out, "callfence_rule_hits_total{rule=\"%s\"} %llu\n",
-			d->rule_names[i],
-			(unsigned long long)cfd_rule_hits(d, i));
 	return ferror(out) ? -1 : 0;
 }
 

@@ -78,7 +78,7 @@ stop_all(struct cfd *d)
 		cfd_worker_free(d->workers[i]);
 	cfd_tap_free(d->tap);
 	cfd_vlog_free(d->vlog);
-	cfd_rules_shutdown(d);
+	cf_plane_free(d->plane);
 	cf_metrics_free(d->metrics);
 	return rc;
 }
@@ -120,13 +120,22 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	d->n_workers = d->cfg.tap ? 1 : d->cfg.workers;
+	d->plane = cf_plane_new(&(struct cf_plane_cfg){
+		.workers = d->n_workers,
+	});
+	if (!d->plane) {
+		cfd_log("data plane: out of memory");
+		goto out_cfg;
+	}
 	if (cfd_metrics_setup(d) < 0) {
 		cfd_log("metrics: cannot register");
+		cf_plane_free(d->plane);
 		goto out_cfg;
 	}
 	if (cfd_rules_reload(d, why, sizeof(why)) < 0) {
 		cfd_log("rules: %s", why);
 		cf_metrics_free(d->metrics);
+		cf_plane_free(d->plane);
 		goto out_cfg;
 	}
 	if (d->cfg.verdict_log) {

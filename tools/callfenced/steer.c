@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Steering: every call is judged on the core that owns its caller, so
- * that core alone holds the caller's heuristic state and its
- * retransmission cache entry.  Calls cross on SPSC rings, one per
- * ordered pair of workers; a full ring is the overload case.  Jobs are
+ * Hand-over: every call is judged on the core that owns its caller
+ * (cf_plane_owner(): the caller's block, keyed hash), so that core alone
+ * holds the caller's heuristic state and its retransmission cache entry.
+ * Calls cross on SPSC rings, one per ordered pair of workers; a full ring
+ * is the overload case.  Jobs are
  * built in place in the ring's slots and published once per receive
  * burst, so a burst costs one release store per destination and at most
  * one wake-up per sleeping owner.
@@ -20,28 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <callfence/hash.h>
-
 #include "worker.h"
-
-unsigned int
-cfd_steer_owner(const struct cf_call *call, unsigned int n)
-{
-	const struct cf_party *p = &call->party[CF_PARTY_CALLER];
-	uint64_t k;
-
-	if (n <= 1)
-		return 0;
-	/* The normalised number when there is one (all spellings of a
-	 * caller meet on one core), else its raw text, else the call. */
-	if (p->present && p->num.err == CF_NUM_OK)
-		k = p->num.key;
-	else if (p->present && p->raw_len)
-		k = cf_hash_bytes(p->raw, p->raw_len);
-	else
-		k = call->ref.hash;
-	return (unsigned int)(cf_hash64(k) % n);
-}
 
 struct cfd_job *
 cfd_steer_claim(struct cf_worker *w, unsigned int owner)

@@ -31,7 +31,7 @@
 #include <pcap/pcap.h>
 
 #include <callfence/capture.h>
-#include <callfence/ss7.h>
+#include <callfence/events.h>
 
 #include "worker.h"
 
@@ -49,28 +49,16 @@ struct cfd_tap {
 	pcap_t *pcap;			/* live interface, or NULL */
 	int linktype;
 	uint32_t frame;
-	struct cf_ss7_stats ss7;
-	struct cf_sip_msg msg;
-	struct cf_call call;
-	uint32_t payload_frame;		/* record of the payload at hand */
+	struct cf_events ev;		/* payloads to call events */
 	uint64_t setups, answers, releases;
 	uint64_t last_ns;	/* the last payload's time: the heuristics' clock */
 	int rc;
 };
 
-/*
- * Answers, releases and judged set-ups, once per call event: where the
- * per-caller heuristic state learns how calls end (wangiri, short and
- * concurrent calls).  A set-up was already counted by the judge.  Tap
- * thread, RCU read side held on t->w->rules.
- */
-static void
-tap_observe(struct cfd_tap *t, const struct cf_call *call)
+static bool
+stopping(const struct cfd_tap *t)
 {
-	struct cfd_rules *r = t->w->rules;
-
-	if (call->event != CF_EVENT_SETUP)
-		cf_ruleset_observe(r->rs, r->scratch[t->w->id], call);
+	return __atomic_load_n(&t->d->stop, __ATOMIC_ACQUIRE);
 }
 
 /* Hand the staged records to the logger: a file waits for room, a live
@@ -87,7 +75,9 @@ tap_log_flush(struct cfd_tap *t)
 					      w->n_logq - done);
 		if (done == w->n_logq)
 			break;
-		if (t->live) {
+		/* Live, or told to stop while the logger is stuck: the
+		 * records go, counted; the tap never hangs a shutdown. */
+		if (t->live || stopping(t)) {
 			cf_metrics_count(w->m, t->d->slots.log_drops,
 					 w->n_logq - done);
 			break;
@@ -97,33 +87,21 @@ tap_log_flush(struct cfd_tap *t)
 	w->n_logq = 0;
 }
 
-/* Judge one set-up and stage its verdict record.  Tap thread, RCU read
- * side held on t->w->rules. */
+/* Judge one set-up and stage its verdict record.  Tap thread, in a
+ * plane pass. */
 static void
-tap_judge(struct cfd_tap *t, struct cf_call *call)
+tap_judge(struct cfd_tap *t, struct cf_call *call, uint32_t frame)
 {
 	struct cf_worker *w = t->w;
-	const struct cfd_slots *s = &t->d->slots;
-	struct cfd_rules *r = w->rules;
 	struct cfd_logrec *rec;
 	struct cf_verdict v;
-	unsigned int slot;
 
 	call->ingress = (uint8_t)cf_ingress_classify(&t->d->ingress, call,
 						     NULL);
-	if (cf_ruleset_judge(r->rs, r->scratch[w->id], call, &v) < 0) {
-		memset(&v, 0, sizeof(v));
-		v.action = CF_ACTION_ALLOW;
-		v.rule = "error";
-		v.rule_index = -1;
-	}
+	/* A judge error is counted by the plane; the tap answers nobody,
+	 * so the record says "error". */
+	cf_plane_judge(w->pw, call, &v);
 	t->setups++;
-	cf_metrics_count(w->m, s->calls[call->proto][v.action], 1);
-	slot = v.rule_index >= 0 && (unsigned int)v.rule_index < r->n_rules ?
-	       r->rule_slot[v.rule_index] : r->rule_slot[r->n_rules];
-	__atomic_store_n(&w->rule_hits[slot], w->rule_hits[slot] + 1,
-			 __ATOMIC_RELAXED);
-	tap_observe(t, call);
 	if (!w->log)
 		return;
 	if (w->n_logq == CFD_JUDGED_MAX)
@@ -133,91 +111,34 @@ tap_judge(struct cfd_tap *t, struct cf_call *call)
 	/* Live: capture to verdict; a file has no such thing. */
 	rec->latency_ns = t->live && cfd_wall_ns() > call->rx_ns ?
 			  cfd_wall_ns() - call->rx_ns : 0;
-	rec->generation = r->generation;
-	rec->frame = t->payload_frame;
+	rec->generation = cf_plane_pass_generation(w->pw);
+	rec->frame = frame;
 	rec->action = (uint8_t)v.action;
 	snprintf(rec->rule, sizeof(rec->rule), "%s",
 		 v.rule ? v.rule : "default");
+	cfd_logrec_monitor(rec, w->pw, &v);
 }
 
+/* One call event of the capture: set-ups judged, answers and releases
+ * to the heuristics.  Tap thread, in a plane pass. */
 static void
-tap_event(struct cfd_tap *t, struct cf_call *call)
+on_event(void *ctx, struct cf_call *call, const struct cf_payload *p)
 {
+	struct cfd_tap *t = ctx;
+
+	t->last_ns = call->rx_ns;
 	switch (call->event) {
 	case CF_EVENT_SETUP:
-		tap_judge(t, call);
-		break;
+		tap_judge(t, call, p->frame);
+		return;
 	case CF_EVENT_ANSWER:
 		t->answers++;
-		tap_observe(t, call);
 		break;
-	case CF_EVENT_RELEASE:
+	default:
 		t->releases++;
-		tap_observe(t, call);
-		break;
-	default:
 		break;
 	}
-}
-
-static void
-tap_sip(struct cfd_tap *t, const struct cf_payload *p)
-{
-	const struct cfd_slots *s = &t->d->slots;
-	ssize_t n;
-	int err;
-
-	n = cf_sip_parse(&t->msg, (const char *)p->data, p->len,
-			 p->transport == CF_TRANSPORT_TCP ? CF_SIP_STREAM : 0);
-	if (n < 0) {
-		cf_metrics_count(t->w->m,
-				 s->decode_err[-n < CF_SIP_ERR__COUNT ? -n : 0],
-				 1);
-		return;
-	}
-	cf_call_reset(&t->call);
-	t->call.rx_ns = p->ts_ns;
-	t->last_ns = p->ts_ns;
-	t->call.src = p->src;
-	err = cf_sip_to_call(&t->msg, cf_ruleset_plan(t->w->rules->rs),
-			     &t->call);
-	if (err == -CF_SIP_ERR_NO_CALL_EVENT)
-		return;
-	if (err < 0) {
-		cf_metrics_count(t->w->m, s->decode_err[-err], 1);
-		return;
-	}
-	tap_event(t, &t->call);
-}
-
-static void
-tap_ss7(struct cfd_tap *t, const struct cf_payload *p)
-{
-	const struct cf_numplan *plan = cf_ruleset_plan(t->w->rules->rs);
-	int n;
-
-	switch (p->kind) {
-	case CF_PAYLOAD_M3UA:
-		n = cf_ss7_m3ua_to_call(&t->ss7, p->data, p->len, plan,
-					&t->call);
-		break;
-	case CF_PAYLOAD_M2PA:
-		n = cf_ss7_m2pa_to_call(&t->ss7, p->data, p->len, 0, plan,
-					&t->call);
-		break;
-	case CF_PAYLOAD_MTP2:
-		/* DLT_MTP2 records keep the frame check sequence. */
-		n = cf_ss7_mtp2_to_call(&t->ss7, p->data, p->len,
-					CF_MTP2_F_FCS, plan, &t->call);
-		break;
-	default:
-		return;
-	}
-	if (n != 1)
-		return;
-	t->call.rx_ns = p->ts_ns;
-	t->last_ns = p->ts_ns;
-	tap_event(t, &t->call);
+	cf_plane_observe(t->w->pw, call);
 }
 
 /* Capture callback: one payload.  Tap thread. */
@@ -225,12 +146,14 @@ static void
 on_payload(void *ctx, const struct cf_payload *p)
 {
 	struct cfd_tap *t = ctx;
+	int n;
 
-	t->payload_frame = p->frame;
-	if (p->kind == CF_PAYLOAD_SIP)
-		tap_sip(t, p);
-	else
-		tap_ss7(t, p);
+	n = cf_events_payload(&t->ev, p,
+			      cf_ruleset_plan(cf_plane_ruleset(t->w->pw)),
+			      on_event, t);
+	if (n < 0 && p->kind == CF_PAYLOAD_SIP)
+		cf_metrics_count(t->w->m, t->d->slots.decode_err[
+			-n < CF_SIP_ERR__COUNT ? -n : 0], 1);
 }
 
 static ssize_t
@@ -251,23 +174,13 @@ on_record(u_char *ctx, const struct pcap_pkthdr *h, const u_char *data)
 			  ++t->frame);
 }
 
-static bool
-stopping(const struct cfd_tap *t)
-{
-	return __atomic_load_n(&t->d->stop, __ATOMIC_ACQUIRE);
-}
-
 /* The end of a batch: calls whose release never came forgotten (a few
  * sets), records to the logger, then a quiescent state. */
 static void
 tap_batch_end(struct cfd_tap *t)
 {
-	struct cfd_rules *r = t->w->rules;
-
-	cf_ruleset_expire(r->rs, r->scratch[t->w->id], t->last_ns, 4);
 	tap_log_flush(t);
-	cfd_carry_heuristics(t->w);
-	rcu_quiescent_state();
+	cf_plane_end(t->w->pw, t->last_ns);
 }
 
 static void
@@ -276,7 +189,7 @@ tap_file(struct cfd_tap *t)
 	long n;
 
 	do {
-		t->w->rules = rcu_dereference(t->d->rules);
+		cf_plane_begin(t->w->pw);
 		n = cf_capture_run(t->cap, TAP_BATCH);
 		tap_batch_end(t);
 	} while (n > 0 && !stopping(t));
@@ -297,10 +210,10 @@ tap_live(struct cfd_tap *t)
 		int n;
 
 		/* Offline while waiting: a reload does not wait for us. */
-		rcu_thread_offline();
+		cf_plane_offline(t->w->pw);
 		poll(&pfd, 1, 100);
-		rcu_thread_online();
-		t->w->rules = rcu_dereference(t->d->rules);
+		cf_plane_online(t->w->pw);
+		cf_plane_begin(t->w->pw);
 		n = pcap_dispatch(t->pcap, TAP_BATCH, on_record, (u_char *)t);
 		tap_batch_end(t);
 		if (n < 0 && n != PCAP_ERROR_BREAK) {
@@ -319,16 +232,16 @@ tap_main(void *arg)
 	uint64_t one = 1;
 
 	pthread_setname_np(pthread_self(), "cfd-tap");
-	rcu_register_thread();
+	cf_plane_register(t->w->pw);
 	if (t->live)
 		tap_live(t);
 	else
 		tap_file(t);
 	/* Streams still held in reassembly end here. */
-	t->w->rules = rcu_dereference(t->d->rules);
+	cf_plane_begin(t->w->pw);
 	cf_capture_flush(t->cap);
 	tap_batch_end(t);
-	rcu_unregister_thread();
+	cf_plane_unregister(t->w->pw);
 	cfd_log("tap %s: %s; %llu set-ups judged, %llu answers, %llu "
 		"releases", t->d->cfg.tap, t->live ? "stopped" : "end of file",
 		(unsigned long long)t->setups, (unsigned long long)t->answers,
@@ -385,6 +298,7 @@ cfd_tap_new(struct cfd *d, struct cf_worker *w)
 		return NULL;
 	t->d = d;
 	t->w = w;
+	cf_events_init(&t->ev);
 	t->cap = cf_capture_new(&(struct cf_capture_cfg){
 		.on_payload = on_payload, .ctx = t, .framer = sip_framer,
 	});

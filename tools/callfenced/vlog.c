@@ -38,8 +38,21 @@ struct cfd_vlog {
 	/* The logger's own. */
 	FILE *f;
 	struct cfd_logrec *buf;
+	char monitor[CF_VERDICT_MONITOR_MAX * CF_PLANE_RULE_NAME];
 	char line[4096];
 };
+
+void
+cfd_logrec_monitor(struct cfd_logrec *r, const struct cf_plane_worker *pw,
+		   const struct cf_verdict *v)
+{
+	unsigned int i;
+
+	r->n_monitor = (uint8_t)(v->monitor_count < CF_VERDICT_MONITOR_MAX ?
+				 v->monitor_count : CF_VERDICT_MONITOR_MAX);
+	for (i = 0; i < r->n_monitor; i++)
+		r->monitor[i] = (uint16_t)cf_plane_monitor_slot(pw, v, i);
+}
 
 static FILE *
 open_log(const char *path)
@@ -79,12 +92,15 @@ format(struct cfd_vlog *l, const struct cfd_logrec *r)
 		.verdict = cf_action_name((enum cf_action)r->action),
 		.rule = r->rule,
 		.frame = r->frame,
+		.monitor = l->monitor,
 	};
 	char src[64], ts[32];
 	time_t sec = (time_t)(r->call.rx_ns / 1000000000u);
 	struct tm tm;
 	int n, m;
 
+	cf_plane_rule_names(l->d->plane, r->monitor, r->n_monitor, l->monitor,
+			    sizeof(l->monitor));
 	n = cf_record_json(l->line, sizeof(l->line), &r->call, &meta);
 	if (n < 2 || (size_t)n >= sizeof(l->line) || l->line[n - 1] != '}')
 		return -1;

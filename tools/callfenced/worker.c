@@ -265,12 +265,31 @@ note_judged(struct cf_worker *w, const struct cfd_job *j,
 	r->call = j->call;
 	r->latency_ns = 0;
 	r->frame = 0;
-	r->generation = w->rules->generation;
+	r->generation = cf_plane_pass_generation(w->pw);
 	r->action = (uint8_t)v->action;
 	copy_name(r->rule, v->rule);
+	cfd_logrec_monitor(r, w->pw, v);
 }
 
 /* ---- Judging (owning core) ------------------------------------------------------ */
+
+/* A call that cannot be judged here and now (its owner's ring is full,
+ * or the ruleset could not judge it): the configured policy. */
+static void
+apply_policy(struct cf_worker *w, const struct cfd_job *j)
+{
+	struct cf_sip_reply_params p;
+	enum cfd_overload pol = w->d->cfg.overload;
+
+	count(w, w->d->slots.overload[pol]);
+	if (pol == CFD_OVERLOAD_FAIL_OPEN) {
+		cf_sip_reply_allow(&p);
+		reply_job(w, j, &p);
+	} else if (pol == CFD_OVERLOAD_FAIL_CLOSED) {
+		cf_sip_reply_unavailable(&p);
+		reply_job(w, j, &p);
+	}
+}
 
 static void
 judge(struct cf_worker *w, const struct cfd_job *j)
@@ -278,14 +297,11 @@ judge(struct cf_worker *w, const struct cfd_job *j)
 	const struct cfd_slots *s = &w->d->slots;
 	const struct cfd_cache_entry *e;
 	struct cf_sip_reply_params p;
-	struct cfd_rules *r = w->rules;
 	struct cf_verdict v;
-	unsigned int slot;
 
-	if (j->call.event != CF_EVENT_SETUP) {
-		/* Answers and releases (tap mode, or an SBC that forwards
-		 * them) only feed the heuristics; nothing is answered. */
-		cf_ruleset_observe(r->rs, r->scratch[w->id], &j->call);
+	if (j->kind == CFD_JOB_EVENT) {
+		/* Answers and releases only feed the heuristics. */
+		cf_plane_observe(w->pw, &j->call);
 		return;
 	}
 	e = cache_find(w, j->key);
@@ -296,30 +312,19 @@ judge(struct cf_worker *w, const struct cfd_job *j)
 		reply_job(w, j, &p);
 		return;
 	}
+	count(w, s->msgs[CFD_MSG_INVITE]);
 	/*
-	 * Heuristics are observed here, on the owning core and once per
-	 * call (retransmissions returned above): cf_ruleset_judge() gives
-	 * the set-up to every table of this worker's scratch before the
-	 * rules compare the measures.
+	 * The data plane's judge step, on the owning core and once per
+	 * call (retransmissions returned above): every heuristic table
+	 * counts the set-up, then the rules decide.
 	 */
-	if (cf_ruleset_judge(r->rs, r->scratch[w->id], &j->call, &v) < 0) {
-		/* A scratch that does not fit is a bug; answer as overload
-		 * would rather than not at all. */
-		memset(&v, 0, sizeof(v));
-		v.action = CF_ACTION_ALLOW;
-		v.rule = "error";
-		v.rule_index = -1;
+	if (cf_plane_judge(w->pw, &j->call, &v) < 0) {
+		apply_policy(w, j);
+		return;
 	}
 	cache_put(w, j->key, &v);
 	cf_sip_reply_for_verdict(&p, v.action, v.reply, v.rule);
 	reply_job(w, j, &p);
-
-	count(w, s->msgs[CFD_MSG_INVITE]);
-	count(w, s->calls[j->call.proto][v.action]);
-	slot = v.rule_index >= 0 && (unsigned int)v.rule_index < r->n_rules ?
-	       r->rule_slot[v.rule_index] : r->rule_slot[r->n_rules];
-	__atomic_store_n(&w->rule_hits[slot], w->rule_hits[slot] + 1,
-			 __ATOMIC_RELAXED);
 	note_judged(w, j, &v);
 }
 
@@ -327,18 +332,35 @@ judge(struct cf_worker *w, const struct cfd_job *j)
 static void
 overload(struct cf_worker *w, const struct cfd_job *j)
 {
-	const struct cfd_slots *s = &w->d->slots;
-	struct cf_sip_reply_params p;
-	enum cfd_overload pol = w->d->cfg.overload;
+	count(w, w->d->slots.ring_drops);
+	apply_policy(w, j);
+}
 
-	count(w, s->ring_drops);
-	count(w, s->overload[pol]);
-	if (pol == CFD_OVERLOAD_FAIL_OPEN) {
-		cf_sip_reply_allow(&p);
-		reply_job(w, j, &p);
-	} else if (pol == CFD_OVERLOAD_FAIL_CLOSED) {
-		cf_sip_reply_unavailable(&p);
-		reply_job(w, j, &p);
+/* An answer or release: to the core that judged its set-up, or to every
+ * core when that is not known.  Decoding core. */
+static void
+hand_event(struct cf_worker *w, const struct cf_call *call)
+{
+	int owner = cf_plane_event_owner(w->pw, call);
+	unsigned int i;
+
+	for (i = 0; i < w->d->n_workers; i++) {
+		struct cfd_job *j;
+
+		if (owner != CF_PLANE_ALL && (unsigned int)owner != i)
+			continue;
+		if (i == w->id) {
+			cf_plane_observe(w->pw, call);
+			continue;
+		}
+		j = cfd_steer_claim(w, i);
+		if (!j) {
+			count(w, w->d->slots.event_drops);
+			continue;
+		}
+		j->kind = CFD_JOB_EVENT;
+		j->call = *call;
+		j->from = (uint8_t)w->id;
 	}
 }
 
@@ -390,19 +412,23 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	int elen, err;
 
 	cf_call_reset(&w->call);
-	w->call.rx_ns = w->wall_ns;
-	set_source(&w->call.src, peer);
-	err = cf_sip_to_call(&w->msg, cf_ruleset_plan(w->rules->rs), &w->call);
-	if (err < 0) {
-		count(w, s->decode_err[-err]);
+	/* The SIP-I part, if any, joins the call (one call, one count). */
+	err = cf_events_sip(&w->ev, &w->msg,
+			    cf_ruleset_plan(cf_plane_ruleset(w->pw)), &w->call);
+	if (err <= 0) {
+		count(w, s->decode_err[err < 0 ? -err : CF_SIP_ERR_BAD_URI]);
 		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
 		return;
 	}
+	w->call.rx_ns = w->wall_ns;
+	set_source(&w->call.src, peer);
 	w->call.ingress = (uint8_t)ingress;
 	/* Build the job where it will be judged: here, or in place on the
 	 * owner's ring (published with the rest of the burst); a full ring
-	 * leaves it here for the overload policy. */
-	owner = cfd_steer_owner(&w->call, w->d->n_workers);
+	 * leaves it here for the overload policy.  The owner is noted for
+	 * the call's answers and releases. */
+	owner = cf_plane_owner(w->pw, &w->call);
+	cf_plane_note_owner(w->pw, &w->call, owner);
 	j = owner == w->id ? NULL : cfd_steer_claim(w, owner);
 	if (!j) {
 		refused = owner != w->id;
@@ -420,6 +446,7 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 		return;
 	}
 	memcpy(j->text + elen, w->msg.ruri.p, w->msg.ruri.len);
+	j->kind = CFD_JOB_SETUP;
 	j->call = w->call;
 	j->echo_len = (uint16_t)elen;
 	j->ruri_len = (uint16_t)w->msg.ruri.len;
@@ -435,6 +462,22 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 		judge(w, j);
 	else
 		count(w, s->handovers);
+}
+
+/* An answer or release in the datagram just parsed: to its owner.
+ * Returns whether the message was one. */
+static bool
+learn(struct cf_worker *w, const union cfd_addr *peer)
+{
+	cf_call_reset(&w->call);
+	if (cf_events_sip(&w->ev, &w->msg,
+			  cf_ruleset_plan(cf_plane_ruleset(w->pw)),
+			  &w->call) != 1)
+		return false;
+	w->call.rx_ns = w->wall_ns;
+	set_source(&w->call.src, peer);
+	hand_event(w, &w->call);
+	return true;
 }
 
 static void
@@ -462,7 +505,10 @@ on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 		return;
 	}
 	if (!w->msg.request) {
-		count(w, s->msgs[CFD_MSG_RESPONSE]);
+		/* Never answered; a final response to an INVITE that the
+		 * SBC forwards says how the call went. */
+		count(w, s->msgs[learn(w, peer) ? CFD_MSG_RESPONSE :
+					       CFD_MSG_RESPONSE_IGNORED]);
 		return;
 	}
 	switch (w->msg.method) {
@@ -481,9 +527,14 @@ on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 		reply_msg(w, li, peer, &p);
 		break;
 	case CF_SIP_METHOD_CANCEL:
-		/* The INVITE was answered finally as it arrived: the
-		 * CANCEL changes nothing and gets its 200 (§9.2). */
-		count(w, s->msgs[CFD_MSG_CANCEL]);
+	case CF_SIP_METHOD_BYE:
+		/* The INVITE was answered finally as it arrived: a CANCEL
+		 * changes nothing here and gets its 200 (§9.2); a BYE
+		 * copied to us by the SBC (Kamailio t_replicate()) gets
+		 * its 200 too.  Both end the call for the heuristics. */
+		count(w, s->msgs[w->msg.method == CF_SIP_METHOD_BYE ?
+				 CFD_MSG_BYE : CFD_MSG_CANCEL]);
+		learn(w, peer);
 		memset(&p, 0, sizeof(p));
 		p.code = 200;
 		reply_msg(w, li, peer, &p);
@@ -586,9 +637,9 @@ idle(struct cf_worker *w)
 	if (!cfd_steer_pending(w) &&
 	    !__atomic_load_n(&w->d->stop, __ATOMIC_ACQUIRE)) {
 		/* Offline: a reload's grace period does not wait for us. */
-		rcu_thread_offline();
+		cf_plane_offline(w->pw);
 		poll(pfd, w->n_socks + 1, 200);
-		rcu_thread_online();
+		cf_plane_online(w->pw);
 	}
 	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
 	if (pfd[w->n_socks].revents & POLLIN)
@@ -612,23 +663,6 @@ pin(struct cf_worker *w)
 		cfd_log("worker %u: cannot pin to cpu %d", w->id, w->cpu);
 }
 
-/*
- * Before the quiescent state that ends a pass: if a reload published new
- * rules, hand this worker's heuristic state to them (when the heuristics
- * are the same) while both snapshots are still protected, so a reload
- * does not forget who was calling.  A second reload within the same pass
- * starts afresh.  Worker thread, between quiescent states.
- */
-void
-cfd_carry_heuristics(struct cf_worker *w)
-{
-	struct cfd_rules *next = rcu_dereference(w->d->rules);
-
-	if (next != w->rules)
-		cf_ruleset_scratch_take_heur(next->scratch[w->id],
-					     w->rules->scratch[w->id]);
-}
-
 static void *
 worker_main(void *arg)
 {
@@ -637,10 +671,10 @@ worker_main(void *arg)
 	unsigned int i, work;
 
 	pin(w);
-	rcu_register_thread();
+	cf_plane_register(w->pw);
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		/* One snapshot per pass: between two quiescent states. */
-		w->rules = rcu_dereference(d->rules);
+		cf_plane_begin(w->pw);
 		w->pass_ns = cfd_now_ns();
 		w->wall_ns = cfd_wall_ns();
 		work = 0;
@@ -648,12 +682,9 @@ worker_main(void *arg)
 			work += rx(w, i);
 		cfd_steer_flush(w);
 		work += drain(w);
-		/* Calls whose release never came: a few sets per batch. */
-		cf_ruleset_expire(w->rules->rs, w->rules->scratch[w->id],
-				  w->wall_ns, 4);
 		pass_finish(w);
-		cfd_carry_heuristics(w);
-		rcu_quiescent_state();
+		/* A few expired open calls forgotten, a quiescent state. */
+		cf_plane_end(w->pw, w->wall_ns);
 		if (!work)
 			idle(w);
 	}
@@ -664,18 +695,18 @@ worker_main(void *arg)
 		bool all = __atomic_load_n(&d->draining, __ATOMIC_ACQUIRE) ==
 			   (int)d->n_workers;
 
-		w->rules = rcu_dereference(d->rules);
+		cf_plane_begin(w->pw);
 		w->pass_ns = cfd_now_ns();
 		w->wall_ns = cfd_wall_ns();
 		work = drain(w);
 		pass_finish(w);
-		rcu_quiescent_state();
+		cf_plane_end(w->pw, w->wall_ns);
 		if (all && !work && !cfd_steer_pending(w))
 			break;
 		if (!work)
 			sched_yield();
 	}
-	rcu_unregister_thread();
+	cf_plane_unregister(w->pw);
 	return NULL;
 }
 
@@ -742,6 +773,8 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 	w->cpu = d->cfg.n_cpus ? d->cfg.cpus[id % d->cfg.n_cpus] :
 		 (int)(id % (unsigned long)(ncpu > 0 ? ncpu : 1));
 	w->m = cf_metrics_block(d->metrics, id);
+	w->pw = cf_plane_worker(d->plane, id);
+	cf_events_init(&w->ev);
 	w->packets_slot = cf_metrics_slot(d->metrics, d->slots.packets_id,
 					  id, 0);
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -823,16 +856,4 @@ cfd_worker_free(struct cf_worker *w)
 	free(w->cache);
 	free(w->logq);
 	free(w);
-}
-
-uint64_t
-cfd_rule_hits(const struct cfd *d, unsigned int slot)
-{
-	uint64_t sum = 0;
-	unsigned int i;
-
-	for (i = 0; i < d->n_workers; i++)
-		sum += __atomic_load_n(&d->workers[i]->rule_hits[slot],
-				       __ATOMIC_RELAXED);
-	return sum;
 }

@@ -6,19 +6,27 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <callfence/events.h>
 #include <callfence/sip.h>
 #include <callfence/sip_reply.h>
 
 #include "callfenced.h"
 
+enum cfd_job_kind {
+	CFD_JOB_SETUP = 0,		/* judge and answer */
+	CFD_JOB_EVENT,			/* an answer or release: learn it */
+};
+
 /*
- * A call on its way from the core that decoded it to the core that owns
- * its caller: the call record, and what the reply needs from the
- * request (the echo block and the Request-URI) so the owner answers
- * without the datagram.  Pointer-free: it is copied through a ring.
+ * A call event on its way from the core that decoded it to the core that
+ * owns its caller: the call record, and for a set-up what the reply needs
+ * from the request (the echo block and the Request-URI) so the owner
+ * answers without the datagram.  Pointer-free: it is copied through a
+ * ring.
  */
 struct cfd_job {
 	struct cf_call call;
+	uint8_t kind;			/* enum cfd_job_kind */
 	uint64_t key;			/* retransmission key, never 0 */
 	uint64_t t0_ns;			/* monotonic receive time */
 	union cfd_addr peer;
@@ -69,6 +77,7 @@ struct cf_worker {
 	struct cf_ring *to[CFD_WORKERS_MAX];
 	struct cf_ring *from[CFD_WORKERS_MAX];
 	struct cf_ring *log;		/* to the logger, or NULL */
+	struct cf_plane_worker *pw;	/* our judge context */
 	uint64_t *m;			/* our metrics block */
 	uint32_t packets_slot;		/* our label of the packets family */
 	pthread_t thread;
@@ -78,18 +87,14 @@ struct cf_worker {
 	 * poll() so they know to write wake_fd.  Own cache line. */
 	int sleeping __attribute__((aligned(64)));
 
-	/* Written by this worker only (relaxed stores), read by the
-	 * metrics thread: hits by rule slot. */
-	uint64_t rule_hits[CFD_RULE_SLOTS] __attribute__((aligned(64)));
-
 	/* Everything below: this worker only. */
-	struct cfd_rules *rules;	/* snapshot of the current pass */
 	uint64_t pass_ns;		/* monotonic time of the pass */
 	uint64_t wall_ns;		/* wall time of the pass */
 	/* Jobs written in place on to[i] this pass, not yet published:
 	 * published (and the owner woken) once per receive burst. */
 	uint32_t claimed[CFD_WORKERS_MAX];
 	struct cf_sip_msg msg;		/* the datagram being decoded */
+	struct cf_events ev;		/* its SIP-I part, decoder counters */
 	struct cf_call call;		/* its call, before it is steered */
 	struct cf_call acl_call;	/* source only, for the ACL */
 	struct cfd_job job;		/* a call judged here or refused */
@@ -102,8 +107,6 @@ struct cf_worker {
 	struct cfd_judged judged[CFD_JUDGED_MAX];
 	unsigned int n_judged;
 	uint32_t rxq_ovfl[CFD_LISTEN_MAX];	/* kernel drops seen so far */
-	/* Heuristic state (issue 5) goes here: one struct cf_heur per
-	 * heuristic condition, for the callers this core owns. */
 
 	struct mmsghdr rx_msg[CFD_BATCH];
 	struct iovec rx_iov[CFD_BATCH];
@@ -114,14 +117,7 @@ struct cf_worker {
 	char (*rx_buf)[CFD_RX_SIZE];
 };
 
-/* worker.c */
-/* Hand heuristic state to rules a reload just published (see worker.c).
- * Worker or tap thread, before its quiescent state. */
-void cfd_carry_heuristics(struct cf_worker *w);
-
 /* steer.c */
-/* The worker that owns @call's caller.  Any thread. */
-unsigned int cfd_steer_owner(const struct cf_call *call, unsigned int n);
 /* A slot on worker @owner's ring to build a job in, or NULL when the
  * ring is full.  The job travels at the next cfd_steer_flush().  Worker
  * thread that produces on that ring. */

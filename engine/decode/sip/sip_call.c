@@ -126,9 +126,11 @@ sip_event(const struct cf_sip_msg *msg, struct cf_call *call)
 			return 0;
 		case CF_SIP_METHOD_BYE:
 		case CF_SIP_METHOD_CANCEL:
-			/* Normal clearing; a Reason header could say more. */
+			/* Normal clearing; a Reason header could say more.
+			 * Only an established dialog has a BYE. */
 			call->event = CF_EVENT_RELEASE;
 			call->release_cause = 16;
+			call->answered = msg->method == CF_SIP_METHOD_BYE;
 			return 0;
 		}
 		return -CF_SIP_ERR_NO_CALL_EVENT;

@@ -126,6 +126,14 @@ struct cf_call {
 	uint8_t calling_category;	/* ISUP CPC (Q.763 §3.11), or absent */
 	bool forwarded;			/* a redirecting number is present */
 	uint16_t release_cause;		/* Q.850 cause of a release, or 0 */
+	/* A release that says the call had been answered (a SIP BYE),
+	 * whether or not the answer itself was seen. */
+	bool answered;
+	/* SIP-I/SIP-T: an ISUP IAM in the INVITE's body joined its numbers
+	 * to the call; mismatch: it named another caller or callee than
+	 * the SIP headers (cf_events_merge_sipi()). */
+	bool sipi;
+	bool sipi_mismatch;
 	struct cf_source src;
 	struct cf_callref ref;
 	struct cf_party party[CF_PARTY__COUNT];

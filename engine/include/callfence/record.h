@@ -21,6 +21,9 @@ struct cf_record_meta {
 	uint32_t frame;		/* 1-based frame in its capture, 0 = none */
 	const char *verdict;	/* "allow", ...; NULL = not judged */
 	const char *rule;	/* the deciding rule; NULL = not judged */
+	/* Trial (monitor) rules that matched, space-separated; NULL or ""
+	 * = none.  Written with verdict and rule. */
+	const char *monitor;
 };
 
 /*
@@ -31,7 +34,8 @@ struct cf_record_meta {
  * Fields, in order: frame, proto, call_ref, caller, callee, redirecting,
  * original_called, generic (E.164 digits, "" when absent or invalid),
  * caller_raw, callee_raw, presentation ("allowed", "restricted" or ""),
- * then verdict and rule when @meta has them.
+ * then verdict, rule and monitor (a JSON array of rule ids; in CSV the
+ * ids separated by spaces) when @meta has a verdict.
  */
 int cf_record_json(char *buf, size_t size, const struct cf_call *call,
 		   const struct cf_record_meta *meta);

@@ -166,6 +166,7 @@ enum cf_cond_kind {
 	CF_COND_PRESENTATION,	/* caller's presentation == arg */
 	CF_COND_FORWARDED,	/* the call was forwarded */
 	CF_COND_HEUR,		/* heuristic condition #arg (see below) */
+	CF_COND_SIPI_MISMATCH,	/* SIP-I: the IAM and the SIP headers differ */
 	CF_COND__COUNT,
 };
 
@@ -328,29 +329,45 @@ int cf_ruleset_scratch_fit(struct cf_ruleset_scratch *scratch,
 void cf_ruleset_scratch_free(struct cf_ruleset_scratch *scratch);
 
 /*
- * Carry heuristic state across a reload: when @dst (made for the new
- * ruleset) has the same heuristics as @src (the old one's), their tables
- * are swapped, so the new ruleset goes on counting where the old one
- * stopped and @src keeps fresh tables.  Returns 1 if swapped, 0 if the
- * heuristics differ (the new ruleset starts afresh).  The thread that
- * owns both scratches (one worker's), with both rulesets still protected.
+ * Carry heuristic state across a reload without a second set of tables.
+ * cf_ruleset_scratch_alloc_after() makes a scratch for @rs; when @prev
+ * (the same worker's scratch of the ruleset in force) has the same
+ * heuristics (specs, memory, max-call), the new scratch uses @prev's
+ * tables (*@shared set) instead of new ones, so the new ruleset goes on
+ * counting where the old one stopped.  The two scratches then hold the
+ * same tables: that is safe because both belong to one worker, which
+ * judges with one of them at a time.  When the new ruleset is published,
+ * cf_ruleset_scratch_heur_commit() hands the tables' ownership to @next,
+ * so freeing @prev after the grace period leaves them alone; a reload
+ * that is abandoned instead just frees @next (it never owned them).
+ * Control thread, before @rs is published; NULL on failure.
  */
-int cf_ruleset_scratch_take_heur(struct cf_ruleset_scratch *dst,
-				 struct cf_ruleset_scratch *src);
+struct cf_ruleset_scratch *
+cf_ruleset_scratch_alloc_after(const struct cf_ruleset *rs,
+			       const struct cf_ruleset_scratch *prev,
+			       bool *shared);
+void cf_ruleset_scratch_heur_commit(struct cf_ruleset_scratch *next,
+				    struct cf_ruleset_scratch *prev);
 
 /*
- * The daemon steers calls to workers by a hash of the whole caller
- * number, so a worker sees about 1/@n of a callee's callers and of a
- * caller block's calls.  With @n workers those measures (distinct-callers,
- * and block-keyed calls, distinct-callees, calls into a callee block,
- * short-calls, concurrent-calls) are multiplied by @n, an estimate of the
- * key's total, before they are compared.  Per-number measures are exact
- * (a number's calls all meet on one worker); block-keyed
- * sequential-callees is not scaled and sees only the worker's share.
- * Default 1.  Control thread, before the scratch is used.
+ * The data plane steers calls to workers by the caller's block at the
+ * shortest block length the heuristics key on (cf_ruleset_steer_digits()),
+ * so every caller- and caller-block-keyed measure is exact whatever the
+ * worker count.  A callee's callers are spread over the workers, though:
+ * with @n workers a worker sees about 1/@n of them, and distinct-callers
+ * is multiplied by @n, an estimate of the callee's total, before it is
+ * compared.  Default 1.  Control thread, before the scratch is used.
  */
 void cf_ruleset_scratch_set_shards(struct cf_ruleset_scratch *scratch,
 				   unsigned int n);
+/*
+ * The caller digits calls must be steered by so that every caller-keyed
+ * heuristic table of @rs sees all the calls of each of its keys: the
+ * shortest block length (`caller block D`) its heuristics use, or 0 (the
+ * whole number) when none keys on a block.
+ */
+unsigned int cf_ruleset_steer_digits(const struct cf_ruleset *rs);
+
 /* Bytes of heuristic state the scratch holds, and table @i (tests,
  * metrics: read-only, from the owning worker or stale from others). */
 size_t cf_ruleset_scratch_heur_memory(const struct cf_ruleset_scratch *s);
