@@ -328,6 +328,12 @@ cf_plane_observe(struct cf_plane_worker *w, const struct cf_call *call)
 	cf_ruleset_observe(s->rs, s->scratch[w->id], call);
 }
 
+const struct cf_heur *
+cf_plane_heur(const struct cf_plane_worker *w, unsigned int i)
+{
+	return cf_ruleset_scratch_heur(w->snap->scratch[w->id], i);
+}
+
 unsigned int
 cf_plane_rule_slot(const struct cf_plane_worker *w, const struct cf_verdict *v)
 {

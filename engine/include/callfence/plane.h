@@ -128,6 +128,10 @@ int cf_plane_judge(struct cf_plane_worker *w, const struct cf_call *call,
 		   struct cf_verdict *v);
 /* An answer or release (or a set-up not judged): to the heuristics. */
 void cf_plane_observe(struct cf_plane_worker *w, const struct cf_call *call);
+/* Heuristic table @i of the worker's scratch in this pass, NULL past the
+ * last (tests and diagnostics).  Worker thread, in a pass. */
+const struct cf_heur *cf_plane_heur(const struct cf_plane_worker *w,
+				    unsigned int i);
 
 /* Counter slot of the verdict's deciding rule and of its i-th monitor
  * rule (i < v->monitor_count, capped at CF_VERDICT_MONITOR_MAX): stable
