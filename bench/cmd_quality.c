@@ -10,16 +10,18 @@
  *
  * The traffic is generated in memory (no pcap), so ten million calls take
  * seconds; the generator's lists are written to a directory and replace
- * the rules' lists of the same names.  One scratch judges everything, as
- * one worker owning every caller would: set-ups through the rules, answers
- * and releases to the heuristics (cf_ruleset_observe), the open-call sweep
- * every 256 events.
+ * the rules' lists of the same names.  The data plane judges everything
+ * with one worker owning every caller (cf_plane_judge, as replay, the tap
+ * and the daemon do): set-ups through the rules, answers and releases to
+ * the heuristics (cf_plane_observe), a plane pass every 256 events.
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <callfence/heur.h>
+#include <callfence/plane.h>
 #include <callfence/ruleset.h>
 
 #include "bench.h"
@@ -227,6 +229,18 @@ report(FILE *out, const struct tally *t, const struct cf_ruleset *rs,
 	}
 }
 
+/* Heuristic memory of the worker's tables.  In a pass. */
+static size_t
+heur_memory(const struct cf_plane_worker *w, unsigned int n)
+{
+	size_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		sum += cf_heur_memory(cf_plane_heur(w, i));
+	return sum;
+}
+
 int
 cmd_quality(int argc, char **argv)
 {
@@ -236,8 +250,10 @@ cmd_quality(int argc, char **argv)
 	char paths[MAX_LISTS][4096], tmpdir[] = "/tmp/callfence-quality-XXXXXX";
 	const char *rules = NULL, *lists_dir = NULL, *csv_path = NULL;
 	size_t n_lists = 0, n_gen = 0, k;
-	struct cf_ruleset_scratch *scratch = NULL;
-	struct cf_ruleset *rs = NULL;
+	struct cf_plane *plane = NULL;
+	struct cf_plane_worker *w = NULL;
+	struct cf_ruleset *loaded = NULL;
+	const struct cf_ruleset *rs = NULL;
 	struct tally t = { 0 };
 	struct gen_config cfg;
 	struct cf_diag diag;
@@ -314,19 +330,29 @@ cmd_quality(int argc, char **argv)
 		snprintf(paths[k], sizeof(paths[k]), "%s/%s.txt", lists_dir, gen_lists[k]);
 		lists[n_lists++] = (struct cf_list_override){ gen_lists[k], paths[k] };
 	}
-	if (cf_rules_open(rules, &(struct cf_rules_opts){ lists, n_lists }, &rs,
-			  &diag) < 0) {
+	if (cf_rules_open(rules, &(struct cf_rules_opts){ lists, n_lists },
+			  &loaded, &diag) < 0) {
 		cf_diag_print(&diag, stderr);
 		goto out;
 	}
-	scratch = cf_ruleset_scratch_alloc(rs);
+	/* The data plane every front end runs, with one worker: its judge
+	 * step, heuristics and passes, as replay and the daemon. */
+	plane = cf_plane_new(&(struct cf_plane_cfg){ .workers = 1 });
+	if (!plane || cf_plane_publish(plane, loaded) < 0) {
+		if (!plane)
+			cf_ruleset_free(loaded);
+		fprintf(stderr, "callfence-bench quality: out of memory\n");
+		goto out;
+	}
+	w = cf_plane_worker(plane, 0);
+	cf_plane_begin(w);
+	rs = cf_plane_ruleset(w);
 	n_rules = cf_ruleset_rule_count(rs);
 	t.rule_fraud = calloc(n_rules + 1, sizeof(uint64_t));
 	t.rule_legit = calloc(n_rules + 1, sizeof(uint64_t));
 	t.mon_fraud = calloc(n_rules + 1, sizeof(uint64_t));
 	t.mon_legit = calloc(n_rules + 1, sizeof(uint64_t));
-	if (!scratch || !t.rule_fraud || !t.rule_legit || !t.mon_fraud ||
-	    !t.mon_legit) {
+	if (!t.rule_fraud || !t.rule_legit || !t.mon_fraud || !t.mon_legit) {
 		fprintf(stderr, "callfence-bench quality: out of memory\n");
 		goto out;
 	}
@@ -334,7 +360,7 @@ cmd_quality(int argc, char **argv)
 	bench_print_machine(stderr);
 	fprintf(stderr, "heuristic state: %u tables, %.1f MiB of %.1f MiB "
 		"memory-per-core\n", cf_ruleset_heur_count(rs),
-		(double)cf_ruleset_scratch_heur_memory(scratch) / (1 << 20),
+		(double)heur_memory(w, cf_ruleset_heur_count(rs)) / (1 << 20),
 		(double)cf_ruleset_heur_memory(rs) / (1 << 20));
 	t0 = bench_now_ns();
 	for (;;) {
@@ -344,15 +370,17 @@ cmd_quality(int argc, char **argv)
 
 		if (!gen_next(g, &call, &l))
 			break;
-		/* The daemon sweeps forgotten calls once per batch. */
-		if (++events % 256 == 0)
-			cf_ruleset_expire(rs, scratch, call.rx_ns, 4);
+		/* Passes of 256 events, as the tap and replay make them. */
+		if (++events % 256 == 0) {
+			cf_plane_end(w, call.rx_ns);
+			cf_plane_begin(w);
+		}
 		if (call.event != CF_EVENT_SETUP) {
 			/* Answers and releases: short and concurrent calls. */
-			cf_ruleset_observe(rs, scratch, &call);
+			cf_plane_observe(w, &call);
 			continue;
 		}
-		cf_ruleset_judge(rs, scratch, &call, &v);
+		cf_plane_judge(w, &call, &v);
 		if (count(&t, &l, &v) < 0) {
 			fprintf(stderr, "callfence-bench quality: out of memory\n");
 			goto out;
@@ -368,7 +396,7 @@ cmd_quality(int argc, char **argv)
 
 		for (unsigned int h = 0; h < cf_ruleset_heur_count(rs); h++) {
 			const struct cf_heur_stats *st =
-				cf_heur_stats(cf_ruleset_scratch_heur(scratch, h));
+				cf_heur_stats(cf_plane_heur(w, h));
 
 			evicted += st->evicted;
 			expired += st->expired;
@@ -401,8 +429,9 @@ out:
 	free(t.rule_legit);
 	free(t.mon_fraud);
 	free(t.mon_legit);
-	cf_ruleset_scratch_free(scratch);
-	cf_ruleset_free(rs);
+	if (w)
+		cf_plane_end(w, 0);
+	cf_plane_free(plane);
 	cf_diag_free(&diag);
 	gen_free(g);
 	return rc;

@@ -26,6 +26,11 @@ TEST is one of:
             steered by number).
   monitor   a trial (monitor) rule leaves a trace: its would-match
             counter in /metrics and its id in each verdict log record.
+  cache     the retransmission cache answers only a true retransmission:
+            a blacklisted caller reusing a clean call's Call-ID, CSeq and
+            top Via branch (or its Call-ID with a new CSeq or branch) is
+            judged and blocked; a byte-identical resend of either gets
+            the first answer again, byte for byte, and is not judged.
 Every test is bounded in time; ports are picked free.
 """
 
@@ -290,11 +295,63 @@ def test_monitor(tmp):
           'verdict log: the 5 calls it would have blocked name it')
 
 
+CACHE = PLAN + """rule black {
+	priority 1
+	when caller prefix 86170
+	action block
+}
+default allow
+"""
+
+
+def test_cache(tmp):
+    rules = write(tmp, 'c.rules', CACHE)
+    d = Daemon(tmp, rules, workers=1)
+    peer = Peer(d)
+    callee = '+8613912345678'
+    clean = sip('INVITE', '+8613800000001', callee, 'same', 'b1', peer.port)
+    forged = sip('INVITE', '+8617000000001', callee, 'same', 'b1', peer.port)
+
+    def answer(msg):
+        peer.send(msg)
+        try:
+            return peer.s.recv(65536)
+        except socket.timeout:
+            fail('no answer')
+
+    first = answer(clean)
+    check(first.startswith(b'SIP/2.0 302 '), 'a clean call: 302')
+    check(answer(forged).startswith(b'SIP/2.0 603 '),
+          'a blacklisted caller reusing its Call-ID, CSeq and branch: 603')
+    again = answer(clean)
+    check(again.startswith(b'SIP/2.0 302 '),
+          'the clean call resent: 302 again (judged afresh: its entry was '
+          'replaced)')
+    check(answer(clean) == again,
+          'a byte-identical resend: the same answer, byte for byte')
+    for what, msg in (('a new CSeq', forged.replace(b'CSeq: 1 ', b'CSeq: 2 ')),
+                      ('a new branch', forged.replace(b'z9hG4bKb1',
+                                                      b'z9hG4bKb2'))):
+        check(answer(msg.replace(b'+8617000000001', b'+8617000000002'))
+              .startswith(b'SIP/2.0 603 '),
+              'the Call-ID of a judged call with %s: judged, 603' % what)
+    judged = d.metric('callfence_sip_messages_total', kind='invite')
+    check(judged == 5, 'judged: every request but the resend (%d)' % judged)
+    check(d.metric('callfence_sip_messages_total',
+                   kind='invite_retransmission') == 1,
+          'one retransmission answered from the cache')
+    check(d.metric('callfence_sip_messages_total',
+                   kind='invite_transaction_reused') == 2,
+          'two reuses of a judged transaction counted')
+    d.stop()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='cfd-plane-')
     try:
         {'state': test_state, 'workers': test_workers,
-         'releases': test_releases, 'monitor': test_monitor}[TEST](tmp)
+         'releases': test_releases, 'monitor': test_monitor,
+         'cache': test_cache}[TEST](tmp)
     finally:
         kill_running()
         shutil.rmtree(tmp, ignore_errors=True)

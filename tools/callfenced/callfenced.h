@@ -122,6 +122,8 @@ struct cfd_slots {
 enum cfd_msg_kind {
 	CFD_MSG_INVITE = 0,		/* judged */
 	CFD_MSG_RETRANSMISSION,		/* answered from the cache */
+	CFD_MSG_TRANSACTION_REUSED,	/* a judged call's transaction, other
+					 * bytes: judged afresh */
 	CFD_MSG_OPTIONS,
 	CFD_MSG_ACK,			/* absorbed */
 	CFD_MSG_CANCEL,			/* answered 200, a release learnt */

@@ -29,6 +29,7 @@ static const char *worker_names[CFD_WORKERS_MAX];
 static const char *const msg_names[CFD_MSG__COUNT] = {
 	[CFD_MSG_INVITE]	= "invite",
 	[CFD_MSG_RETRANSMISSION] = "invite_retransmission",
+	[CFD_MSG_TRANSACTION_REUSED] = "invite_transaction_reused",
 	[CFD_MSG_OPTIONS]	= "options",
 	[CFD_MSG_ACK]		= "ack_absorbed",
 	[CFD_MSG_CANCEL]	= "cancel",

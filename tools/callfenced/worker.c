@@ -162,16 +162,27 @@ copy_name(char *dst, const char *rule)
 	dst[n] = '\0';
 }
 
-/* 4-way set associative, bounded; an INVITE retransmission (same
- * Call-ID, CSeq and top Via branch) gets the first answer again and is
- * neither judged nor counted twice by heuristics. */
+/* 4-way set associative, bounded; an INVITE retransmission gets the
+ * first answer again and is neither judged nor counted twice by the
+ * heuristics.  A retransmission is the same transaction (Call-ID, CSeq
+ * and top Via branch) AND the same bytes (RFC 3261 §17.1.1.2: the client
+ * transaction resends its request unchanged): a request that only reuses
+ * a judged call's transaction, say a blacklisted caller copying a clean
+ * call's Call-ID, CSeq and branch, is judged afresh and replaces the
+ * entry. */
 #define CACHE_WAYS	4
 
+static struct cfd_cache_entry *
+cache_set(const struct cf_worker *w, uint64_t key)
+{
+	return &w->cache[key & w->cache_mask & ~(uint32_t)(CACHE_WAYS - 1)];
+}
+
+/* The entry of @key's transaction, or NULL. */
 static const struct cfd_cache_entry *
 cache_find(const struct cf_worker *w, uint64_t key)
 {
-	const struct cfd_cache_entry *set =
-		&w->cache[key & w->cache_mask & ~(uint32_t)(CACHE_WAYS - 1)];
+	const struct cfd_cache_entry *set = cache_set(w, key);
 	unsigned int i;
 
 	for (i = 0; i < CACHE_WAYS; i++)
@@ -181,19 +192,25 @@ cache_find(const struct cf_worker *w, uint64_t key)
 }
 
 static void
-cache_put(struct cf_worker *w, uint64_t key, const struct cf_verdict *v)
+cache_put(struct cf_worker *w, uint64_t key, uint64_t fp,
+	  const struct cf_verdict *v)
 {
-	struct cfd_cache_entry *set =
-		&w->cache[key & w->cache_mask & ~(uint32_t)(CACHE_WAYS - 1)];
+	struct cfd_cache_entry *set = cache_set(w, key);
 	struct cfd_cache_entry *e = NULL;
 	unsigned int i;
 
+	/* The transaction's own entry first (a request that reused it),
+	 * then a free way, then round robin. */
+	for (i = 0; i < CACHE_WAYS && !e; i++)
+		if (set[i].key == key)
+			e = &set[i];
 	for (i = 0; i < CACHE_WAYS && !e; i++)
 		if (set[i].key == 0)
 			e = &set[i];
 	if (!e)
 		e = &set[w->cache_clock++ & (CACHE_WAYS - 1)];
 	e->key = key;
+	e->fp = fp;
 	e->action = (uint8_t)v->action;
 	e->reply = (uint8_t)v->reply;
 	copy_name(e->rule, v->rule);
@@ -305,6 +322,12 @@ judge(struct cf_worker *w, const struct cfd_job *j)
 		return;
 	}
 	e = cache_find(w, j->key);
+	if (e && e->fp != j->fp) {
+		/* The transaction of a judged call, other bytes: not a
+		 * retransmission. */
+		count(w, s->msgs[CFD_MSG_TRANSACTION_REUSED]);
+		e = NULL;
+	}
 	if (e) {
 		count(w, s->msgs[CFD_MSG_RETRANSMISSION]);
 		cf_sip_reply_for_verdict(&p, (enum cf_action)e->action,
@@ -322,7 +345,7 @@ judge(struct cf_worker *w, const struct cfd_job *j)
 		apply_policy(w, j);
 		return;
 	}
-	cache_put(w, j->key, &v);
+	cache_put(w, j->key, j->fp, &v);
 	cf_sip_reply_for_verdict(&p, v.action, v.reply, v.rule);
 	reply_job(w, j, &p);
 	note_judged(w, j, &v);
@@ -402,8 +425,8 @@ transaction_key(const struct cf_sip_msg *m)
 }
 
 static void
-on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
-	  enum cf_ingress ingress)
+on_invite(struct cf_worker *w, unsigned int li, const char *buf, size_t len,
+	  const union cfd_addr *peer, enum cf_ingress ingress)
 {
 	const struct cfd_slots *s = &w->d->slots;
 	struct cfd_job *j;
@@ -451,6 +474,7 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	j->echo_len = (uint16_t)elen;
 	j->ruri_len = (uint16_t)w->msg.ruri.len;
 	j->key = transaction_key(&w->msg);
+	j->fp = cf_hash_bytes(buf, len);
 	j->t0_ns = w->pass_ns;
 	j->peer = *peer;
 	j->listen = (uint8_t)li;
@@ -513,7 +537,7 @@ on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 	}
 	switch (w->msg.method) {
 	case CF_SIP_METHOD_INVITE:
-		on_invite(w, li, peer, ingress);
+		on_invite(w, li, buf, len, peer, ingress);
 		break;
 	case CF_SIP_METHOD_ACK:
 		/* We never send a 2xx to an INVITE: every ACK acknowledges

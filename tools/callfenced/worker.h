@@ -27,7 +27,8 @@ enum cfd_job_kind {
 struct cfd_job {
 	struct cf_call call;
 	uint8_t kind;			/* enum cfd_job_kind */
-	uint64_t key;			/* retransmission key, never 0 */
+	uint64_t key;			/* transaction key, never 0 */
+	uint64_t fp;			/* the request's bytes, hashed */
 	uint64_t t0_ns;			/* monotonic receive time */
 	union cfd_addr peer;
 	uint8_t listen;			/* socket index it came to */
@@ -40,6 +41,7 @@ struct cfd_job {
 /* The answer given to one INVITE transaction, for its retransmissions. */
 struct cfd_cache_entry {
 	uint64_t key;			/* 0 = empty */
+	uint64_t fp;			/* of the request answered */
 	uint8_t action;			/* enum cf_action */
 	uint8_t reply;			/* enum cf_reply */
 	char rule[CFD_RULE_NAME];
