@@ -26,6 +26,10 @@ TEST is one of:
             steered by number).
   monitor   a trial (monitor) rule leaves a trace: its would-match
             counter in /metrics and its id in each verdict log record.
+  stall     a verdict log whose reader never reads (a FIFO): calls are
+            still answered, SIGTERM stops the daemon within seconds; a
+            tap of a capture file finishes, stops, and a reload during
+            it is answered (each hung for ever before).
   cache     the retransmission cache answers only a true retransmission:
             a blacklisted caller reusing a clean call's Call-ID, CSeq and
             top Via branch (or its Call-ID with a new CSeq or branch) is
@@ -346,12 +350,74 @@ def test_cache(tmp):
     d.stop()
 
 
+class StuckReader:
+    """A FIFO at @path held open by a reader that never reads."""
+
+    def __init__(self, path):
+        os.mkfifo(path)
+        self.p = subprocess.Popen(
+            [sys.executable, '-c',
+             'import sys, time\nf = open(sys.argv[1], "rb")\ntime.sleep(60)',
+             path])
+        dt.RUNNING.append(self.p)
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
+
+
+def stops_within(d, seconds):
+    t0 = time.time()
+    d.p.send_signal(signal.SIGTERM)
+    try:
+        d.p.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        fail('callfenced did not stop within %d s' % seconds)
+    return time.time() - t0
+
+
+def test_stall(tmp):
+    rules = write(tmp, 's.rules', RATE % 'rate')
+    reader = StuckReader(os.path.join(tmp, 'verdicts.jsonl'))
+    d = Daemon(tmp, rules, workers=2)
+    peer = Peer(d)
+    # A record is ~500 bytes: 400 fill the 64 KiB pipe many times.
+    codes = [peer.call('+861380%07d' % i)[0] for i in range(400)]
+    check(codes == [302] * 400, 'every call answered with the log stuck')
+    took = stops_within(d, 15)
+    check('stuck' in d.log(), 'the stuck writer is reported')
+    check(True, 'SIGTERM with the log stuck: stopped in %.1f s' % took)
+    reader.close()
+
+    # The tap of a file waits for its logger, but not for ever.
+    os.unlink(os.path.join(tmp, 'verdicts.jsonl'))
+    reader = StuckReader(os.path.join(tmp, 'verdicts.jsonl'))
+    sample = os.path.join(dt.SRCDIR, 'rules', 'examples', 'sample')
+    carrier = os.path.join(dt.SRCDIR, 'rules', 'examples', 'carrier.rules')
+    d = Daemon(tmp, carrier, workers=1,
+               extra=['--tap', os.path.join(sample, 'calls.pcap'),
+                      '--log-ring-size', '64',
+                      '--list', 'blacklist=' +
+                      os.path.join(sample, 'blacklist.txt')])
+    out = subprocess.run([dt.CALLFENCE, 'reload', '--control', d.control],
+                         capture_output=True, text=True, timeout=20)
+    check(out.returncode == 0, 'a reload while the tap waits on the log '
+          'is answered (%r %r)' % (out.stdout.strip(), out.stderr.strip()))
+    try:
+        rc = d.p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        fail('the tap did not finish its file with the log stuck')
+    check(rc == 0, 'the tap finished the file and stopped (rc %d)' % rc)
+    check('dropping them' in d.log(), 'the tap says it drops records')
+    reader.close()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='cfd-plane-')
     try:
         {'state': test_state, 'workers': test_workers,
          'releases': test_releases, 'monitor': test_monitor,
-         'cache': test_cache}[TEST](tmp)
+         'cache': test_cache, 'stall': test_stall}[TEST](tmp)
     finally:
         kill_running()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -161,6 +161,7 @@ struct cfd {
 	/* eventfd: written by any thread to stop the daemon as SIGTERM
 	 * would (the tap at the end of its file); read by control. */
 	int done_fd;
+	int control_fd;			/* listening, or -1 */
 };
 
 /* ---- rules.c --------------------------------------------------------------- */
@@ -208,8 +209,11 @@ struct cf_ring *cfd_vlog_ring(struct cfd_vlog *l, unsigned int id);
 int cfd_vlog_start(struct cfd_vlog *l);
 /* Ask the logger to reopen its file (SIGUSR1).  Any thread. */
 void cfd_vlog_reopen(struct cfd_vlog *l);
-/* Drain every ring, flush, stop the logger: after the workers joined. */
-void cfd_vlog_stop(struct cfd_vlog *l);
+/* Drain every ring, flush, stop the logger: after the workers joined.
+ * A logger stuck in a write is given a few seconds, then left behind:
+ * returns true then, and the process must leave with _exit(), since
+ * exit() would flush the stuck stream again. */
+bool cfd_vlog_stop(struct cfd_vlog *l);
 void cfd_vlog_free(struct cfd_vlog *l);
 
 /* ---- http.c: metrics ---------------------------------------------------------- */
@@ -223,6 +227,11 @@ void cfd_http_stop(struct cfd *d);
 
 /* ---- control.c ----------------------------------------------------------------- */
 
+/* Listen on the control socket (when one is configured): before the
+ * daemon says it is ready, so a client may connect once it has.
+ * Control thread. */
+int cfd_control_open(struct cfd *d);
+void cfd_control_close(struct cfd *d);
 /* The control loop: signals and the control socket, until SIGTERM or
  * done_fd.  Control thread. */
 int cfd_control_run(struct cfd *d);

@@ -139,14 +139,9 @@ cfd_control_run(struct cfd *d)
 		return -1;
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[n++] = (struct pollfd){ .fd = d->done_fd, .events = POLLIN };
-	if (d->cfg.control) {
-		cfd = control_listen(d->cfg.control);
-		if (cfd < 0) {
-			close(sfd);
-			return -1;
-		}
+	cfd = d->control_fd;
+	if (cfd >= 0)
 		pfd[n++] = (struct pollfd){ .fd = cfd, .events = POLLIN };
-	}
 	for (;;) {
 		struct signalfd_siginfo si;
 
@@ -176,10 +171,26 @@ cfd_control_run(struct cfd *d)
 			break;
 		}
 	}
-	if (cfd >= 0) {
-		close(cfd);
-		unlink(d->cfg.control);
-	}
 	close(sfd);
 	return 0;
+}
+
+int
+cfd_control_open(struct cfd *d)
+{
+	d->control_fd = -1;
+	if (!d->cfg.control)
+		return 0;
+	d->control_fd = control_listen(d->cfg.control);
+	return d->control_fd < 0 ? -1 : 0;
+}
+
+void
+cfd_control_close(struct cfd *d)
+{
+	if (d->control_fd < 0)
+		return;
+	close(d->control_fd);
+	unlink(d->cfg.control);
+	d->control_fd = -1;
 }

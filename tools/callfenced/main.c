@@ -55,9 +55,10 @@ build_ingress(struct cfd *d)
 	return 0;
 }
 
-/* Stop everything in order; returns 1 when the tap failed, else 0. */
+/* Stop everything in order; returns 1 when the tap failed, else 0.
+ * *@stuck: the verdict log writer could not be stopped. */
 static int
-stop_all(struct cfd *d)
+stop_all(struct cfd *d, bool *stuck)
 {
 	unsigned int i;
 	int rc = 0;
@@ -72,8 +73,9 @@ stop_all(struct cfd *d)
 	for (i = 0; i < d->n_workers; i++)
 		if (d->workers[i])
 			cfd_worker_join(d->workers[i]);
-	cfd_vlog_stop(d->vlog);
+	*stuck = cfd_vlog_stop(d->vlog);
 	cfd_http_stop(d);
+	cfd_control_close(d);
 	for (i = 0; i < d->n_workers; i++)
 		cfd_worker_free(d->workers[i]);
 	cfd_tap_free(d->tap);
@@ -89,11 +91,13 @@ main(int argc, char **argv)
 	struct cfd *d = calloc(1, sizeof(*d));
 	char why[2048], addr[64];
 	sigset_t set;
+	bool stuck = false;
 	unsigned int i;
 	int r, rc = 1;
 
 	if (!d)
 		return 1;
+	d->control_fd = -1;
 	d->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d->done_fd < 0) {
 		free(d);
@@ -154,7 +158,8 @@ main(int argc, char **argv)
 		if (!d->tap)
 			goto out;
 	}
-	if (cfd_worker_link(d) < 0 || cfd_http_start(d) < 0)
+	if (cfd_worker_link(d) < 0 || cfd_http_start(d) < 0 ||
+	    cfd_control_open(d) < 0)
 		goto out;
 	if (d->vlog && cfd_vlog_start(d->vlog) < 0)
 		goto out;
@@ -178,11 +183,16 @@ main(int argc, char **argv)
 	}
 	rc = cfd_control_run(d) < 0 ? 1 : 0;
 out:
-	if (stop_all(d))
+	if (stop_all(d, &stuck))
 		rc = 1;
 out_cfg:
 	close(d->done_fd);
 	cfd_config_free(&d->cfg);
 	free(d);
+	if (stuck) {
+		/* exit() would flush the stuck log stream and hang in it. */
+		fflush(stderr);
+		_exit(rc);
+	}
 	return rc;
 }

@@ -36,6 +36,8 @@
 #include "worker.h"
 
 #define TAP_BATCH	256	/* records between two quiescent states */
+/* A logger that takes no record for this long is stuck. */
+#define TAP_LOG_STALL_NS	(UINT64_C(2) * 1000000000)
 
 struct cfd_tap {
 	/* Set by the control thread before the tap thread starts. */
@@ -51,6 +53,7 @@ struct cfd_tap {
 	uint32_t frame;
 	struct cf_events ev;		/* payloads to call events */
 	uint64_t setups, answers, releases;
+	bool log_stalled;	/* the logger took nothing for a while */
 	uint64_t last_ns;	/* the last payload's time: the heuristics' clock */
 	int rc;
 };
@@ -68,16 +71,31 @@ tap_log_flush(struct cfd_tap *t)
 {
 	struct cf_worker *w = t->w;
 	const struct timespec nap = { 0, 200000 };
-	unsigned int done = 0;
+	uint64_t since = cfd_now_ns();
+	unsigned int done = 0, n;
 
 	while (done < w->n_logq) {
-		done += cf_ring_enqueue_burst(w->log, w->logq + done,
-					      w->n_logq - done);
+		n = cf_ring_enqueue_burst(w->log, w->logq + done,
+					  w->n_logq - done);
+		done += n;
+		if (n) {
+			since = cfd_now_ns();
+			t->log_stalled = false;
+		}
 		if (done == w->n_logq)
 			break;
-		/* Live, or told to stop while the logger is stuck: the
-		 * records go, counted; the tap never hangs a shutdown. */
-		if (t->live || stopping(t)) {
+		/*
+		 * Live, told to stop, or a logger that took nothing for
+		 * TAP_LOG_STALL_NS (its disk or pipe is stuck): the records
+		 * go, counted.  The tap holds a snapshot while it waits, so
+		 * waiting for ever would hang reloads and shutdown too.
+		 */
+		if (!t->log_stalled && cfd_now_ns() - since > TAP_LOG_STALL_NS) {
+			t->log_stalled = true;
+			cfd_log("tap: the verdict log takes no records; "
+				"dropping them until it does");
+		}
+		if (t->live || stopping(t) || t->log_stalled) {
 			cf_metrics_count(w->m, t->d->slots.log_drops,
 					 w->n_logq - done);
 			break;

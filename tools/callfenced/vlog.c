@@ -35,6 +35,7 @@ struct cfd_vlog {
 	/* Set by the control thread, read by the logger. */
 	int stop;
 	int reopen;
+	bool stalled;			/* control: the logger never stopped */
 	/* The logger's own. */
 	FILE *f;
 	struct cfd_logrec *buf;
@@ -222,14 +223,41 @@ cfd_vlog_reopen(struct cfd_vlog *l)
 		__atomic_store_n(&l->reopen, 1, __ATOMIC_RELEASE);
 }
 
-void
+/* How long shutdown waits for the logger to write what is left. */
+#define VLOG_STOP_NS	(UINT64_C(5) * 1000000000)
+
+bool
 cfd_vlog_stop(struct cfd_vlog *l)
 {
+	struct timespec until;
+	uint64_t left = 0;
+	unsigned int i;
+
 	if (!l || !l->started)
-		return;
+		return l && l->stalled;
 	__atomic_store_n(&l->stop, 1, __ATOMIC_RELEASE);
-	pthread_join(l->thread, NULL);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += VLOG_STOP_NS / 1000000000;
+	if (pthread_timedjoin_np(l->thread, NULL, &until) == 0) {
+		l->started = false;
+		return false;
+	}
+	/*
+	 * The logger is stuck in a write (a full pipe, a dead NFS server):
+	 * shutdown does not wait for it.  What it still holds is counted
+	 * as dropped; the thread, its file and its rings are left to the
+	 * exit, since it may be inside them.
+	 */
+	for (i = 0; i < l->n_rings; i++)
+		left += cf_ring_count(l->rings[i]);
+	cf_metrics_count(cf_metrics_block(l->d->metrics, l->d->control_block),
+			 l->d->slots.log_drops, left);
+	cfd_log("verdict-log %s: the writer is stuck; %llu records not "
+		"written", l->path, (unsigned long long)left);
+	pthread_detach(l->thread);
+	l->stalled = true;
 	l->started = false;
+	return true;
 }
 
 void
@@ -240,6 +268,8 @@ cfd_vlog_free(struct cfd_vlog *l)
 	if (!l)
 		return;
 	cfd_vlog_stop(l);
+	if (l->stalled)
+		return;
 	for (i = 0; i < l->n_rings; i++)
 		cf_ring_free(l->rings[i]);
 	if (l->f)
