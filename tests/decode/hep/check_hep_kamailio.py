@@ -11,6 +11,7 @@ datagrams it sends, and their truth from sngrep and tshark.  Then:
 
   - hep_dump (callfence's decoder, and its SIP parser on the payload)
     reads every datagram, and every column of every row equals the truth;
+  - the config's other branches (screening, auth key) pass kamailio -c;
   - the mirror is complete: each message of each call is there as the
     proxy received it and as it sent it on (100 Trying only sent), so
     answers, CANCELs, BYEs and failures reach callfenced from both sides.
@@ -123,7 +124,26 @@ def check_version(tmp, version):
           'proxy (and its 100 Trying)' % version)
 
 
+def check_config_variants():
+    """The branches of the config the calls above do not take parse: the
+    screening relay and the auth key (not run here: callfenced's HEP
+    port does not exist yet)."""
+    sys.path.insert(0, os.path.dirname(MAKE))
+    import make_hep
+    moddir = make_hep.find_moddir()
+    r = subprocess.run(['kamailio', '-c', '-f', make_hep.CFG, '-L', moddir,
+                        '-A', 'WITH_SCREENING', '-A',
+                        'CF_SCREEN_URI="sip:127.0.0.1:5070"', '-A',
+                        'CF_HEP_AUTH_KEY="k3y"', '-A', 'CF_HEP_VERSION=2'],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=30)
+    check(r.returncode == 0, 'etc/kamailio-hep.cfg with WITH_SCREENING, '
+          'CF_HEP_AUTH_KEY and HEPv2 passes kamailio -c' +
+          ('' if r.returncode == 0 else ':\n' + r.stdout.decode()[-1500:]))
+
+
 def main():
+    check_config_variants()
     with tempfile.TemporaryDirectory(prefix='cf-hep-check-') as tmp:
         check_version(tmp, 3)
         check_version(tmp, 2)
