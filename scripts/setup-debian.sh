@@ -11,14 +11,15 @@ set -eu
 # of the differential tests; valgrind for instruction counts; gnuplot-nox
 # for the benchmark report's plots; libmicrohttpd for callfenced's
 # /metrics; SIPp, Kamailio and promtool (prometheus) as the real peers of
-# the daemon's integration tests and benchmarks.
+# the daemon's integration tests and benchmarks; sngrep as the
+# independent HEP decoder of the HEP tests (tshark 4.0 has none).
 packages="
 	build-essential meson ninja-build pkg-config
 	libosmocore-dev libhyperscan-dev liburcu-dev libcmocka-dev libpcap-dev
 	clang libclang-rt-14-dev
 	tshark valgrind python3 gnuplot-nox
 	libmicrohttpd-dev
-	sip-tester kamailio prometheus
+	sip-tester kamailio prometheus sngrep
 "
 
 missing=""
