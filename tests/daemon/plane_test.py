@@ -26,6 +26,11 @@ TEST is one of:
             steered by number).
   monitor   a trial (monitor) rule leaves a trace: its would-match
             counter in /metrics and its id in each verdict log record.
+  hep       call outcomes from a HEP3 mirror (--hep-listen), as Kamailio's
+            siptrace sends them: every CANCEL mirrored twice (received and
+            sent) makes wangiri fire after exactly as many calls as CANCELs
+            on the screening port do; INVITEs on the mirror are not judged
+            again; undecodable datagrams are counted.
   stall     a verdict log whose reader never reads (a FIFO): calls are
             still answered, SIGTERM stops the daemon within seconds; a
             tap of a capture file finishes, stops, and a reload during
@@ -350,6 +355,65 @@ def test_cache(tmp):
     d.stop()
 
 
+def hep3(payload, src, dst, t=None):
+    """A HEP3 datagram (generic chunks, vendor 0) carrying SIP over UDP
+    from @src to @dst, (ip, port) pairs of IPv4."""
+    import struct
+    t = time.time() if t is None else t
+
+    def chunk(kind, data):
+        return struct.pack('!HHH', 0, kind, 6 + len(data)) + data
+
+    body = (chunk(0x01, b'\x02') + chunk(0x02, b'\x11') +
+            chunk(0x03, socket.inet_aton(src[0])) +
+            chunk(0x04, socket.inet_aton(dst[0])) +
+            chunk(0x07, struct.pack('!H', src[1])) +
+            chunk(0x08, struct.pack('!H', dst[1])) +
+            chunk(0x09, struct.pack('!I', int(t))) +
+            chunk(0x0a, struct.pack('!I', int(t * 1e6) % 1000000)) +
+            chunk(0x0b, b'\x01') + chunk(0x0c, struct.pack('!I', 1)) +
+            chunk(0x0f, payload))
+    return b'HEP3' + struct.pack('!H', 6 + len(body)) + body
+
+
+def test_hep(tmp):
+    rules = write(tmp, 'w.rules', WANGIRI)
+    hport = dt.free_port()
+    d = Daemon(tmp, rules, workers=2,
+               extra=['--hep-listen', '127.0.0.1:%d' % hport])
+    peer = Peer(d)
+    mirror = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    uac, proxy, uas = ('10.0.0.1', 5060), ('10.0.0.2', 5060), ('10.0.0.3', 5060)
+    wangiri = '+8617000000002'
+    codes = []
+    for i in range(6):
+        code, cid = peer.call(wangiri)
+        codes.append(code)
+        cancel = sip('CANCEL', wangiri, '+8613912345678', cid,
+                     'i%d' % peer.n, peer.port)
+        # As the proxy received it, and as it sent it on.
+        mirror.sendto(hep3(cancel, uac, proxy), ('127.0.0.1', hport))
+        mirror.sendto(hep3(cancel, proxy, uas), ('127.0.0.1', hport))
+        # The mirror is a separate socket: give it time to land.
+        time.sleep(0.05)
+    check(codes == [302] * 4 + [603] * 2,
+          'wangiri from the HEP mirror: blocked once 4 calls were CANCELled '
+          '(%s)' % codes)
+    invite = sip('INVITE', wangiri, '+8613912345678', 'x', 'x', peer.port)
+    mirror.sendto(hep3(invite, uac, proxy), ('127.0.0.1', hport))
+    mirror.sendto(b'HEP3\x00\x02', ('127.0.0.1', hport))
+    time.sleep(0.1)
+    check(d.metric('callfence_hep_messages_total', kind='learnt') == 12,
+          'every mirrored CANCEL learnt (12)')
+    check(d.metric('callfence_hep_messages_total', kind='invite_ignored') == 1,
+          'a mirrored INVITE is not judged again')
+    check(d.metric('callfence_hep_messages_total', kind='undecodable') == 1 and
+          d.metric('callfence_hep_errors_total', reason='bad-length') == 1,
+          'a broken HEP datagram is counted by reason')
+    check(d.metric('callfence_calls_total') == 6, 'six calls judged')
+    d.stop()
+
+
 class StuckReader:
     """A FIFO at @path held open by a reader that never reads."""
 
@@ -417,7 +481,8 @@ def main():
     try:
         {'state': test_state, 'workers': test_workers,
          'releases': test_releases, 'monitor': test_monitor,
-         'cache': test_cache, 'stall': test_stall}[TEST](tmp)
+         'cache': test_cache, 'stall': test_stall,
+         'hep': test_hep}[TEST](tmp)
     finally:
         kill_running()
         shutil.rmtree(tmp, ignore_errors=True)

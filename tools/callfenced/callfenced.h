@@ -32,6 +32,7 @@
 
 #define CFD_WORKERS_MAX		CF_PLANE_WORKERS_MAX
 #define CFD_LISTEN_MAX		8
+#define CFD_SOCKS_MAX		(CFD_LISTEN_MAX + 1)	/* + hep-listen */
 #define CFD_LISTS_MAX		64
 #define CFD_BATCH		64	/* datagrams per recvmmsg, jobs per drain */
 #define CFD_RX_SIZE		8192	/* bytes per received datagram */
@@ -63,6 +64,7 @@ struct cfd_config {
 	unsigned int n_lists;
 	union cfd_addr listen[CFD_LISTEN_MAX];
 	unsigned int n_listen;
+	union cfd_addr hep_listen;	/* family 0: none */
 	unsigned int workers;
 	int cpus[CFD_WORKERS_MAX];	/* pinning; -1 = not given */
 	unsigned int n_cpus;
@@ -99,6 +101,16 @@ struct cf_worker;
 struct cfd_vlog;
 struct cfd_http;
 
+/* What happened to a datagram of the HEP mirror. */
+enum cfd_hep_kind {
+	CFD_HEP_LEARNT = 0,		/* an answer or release, to its owner */
+	CFD_HEP_SETUP,			/* an INVITE: judged on the screening
+					 * port, not here */
+	CFD_HEP_OTHER,			/* no call event (OPTIONS, 1xx, ...) */
+	CFD_HEP_UNDECODABLE,		/* HEP or SIP did not decode */
+	CFD_HEP__COUNT,
+};
+
 /* Counter slots workers use, computed once at start. */
 struct cfd_slots {
 	int packets_id;			/* labelled by worker */
@@ -113,6 +125,8 @@ struct cfd_slots {
 	uint32_t log_records;
 	uint32_t tx_errors;
 	uint32_t rx_drops;		/* kernel: socket buffer full */
+	uint32_t hep[CFD_HEP__COUNT];	/* by enum cfd_hep_kind */
+	uint32_t hep_err[32];		/* by enum cf_hep_err */
 	uint32_t reloads[2];		/* ok, failed */
 	int latency_id;
 	int generation_id, load_seconds_id, rules_id;

@@ -48,6 +48,9 @@ static const char usage_text[] =
 	"  --log-ring-size N        verdict log ring per worker (default 4096)\n"
 	"  --cache-size N           retransmission cache entries per worker\n"
 	"                           (default 4096)\n"
+	"  --hep-listen ADDR:PORT   UDP port of a HEP3/HEPv2 mirror (Kamailio\n"
+	"                           siptrace, heplify): answers and releases\n"
+	"                           of the screened calls are learnt from it\n"
 	"  --tap FILE|IFACE         passive: judge the call set-ups of a capture\n"
 	"                           file (then exit) or a live interface and\n"
 	"                           log their verdicts, replying to nobody\n"
@@ -61,7 +64,7 @@ enum key {
 	K_RULES = 1000, K_LIST, K_SIP_LISTEN, K_WORKERS, K_CPUS, K_METRICS,
 	K_PEER, K_POINT_CODE, K_VERDICT_LOG, K_CONTROL, K_OVERLOAD,
 	K_RING_SIZE, K_LOG_RING_SIZE, K_CACHE_SIZE, K_TAP, K_TAP_FILTER,
-	K_FOREGROUND,
+	K_FOREGROUND, K_HEP_LISTEN,
 	K_CONFIG, K_HELP,
 };
 
@@ -82,6 +85,7 @@ static const struct option options[] = {
 	{ "log-ring-size", required_argument, NULL, K_LOG_RING_SIZE },
 	{ "cache-size", required_argument, NULL, K_CACHE_SIZE },
 	{ "tap", required_argument, NULL, K_TAP },
+	{ "hep-listen", required_argument, NULL, K_HEP_LISTEN },
 	{ "tap-filter", required_argument, NULL, K_TAP_FILTER },
 	{ "foreground", no_argument, NULL, K_FOREGROUND },
 	{ "help", no_argument, NULL, K_HELP },
@@ -221,6 +225,10 @@ apply(struct cfd_config *c, int key, const char *v, const char *where,
 		    cfd_parse_addr(v, &c->listen[c->n_listen]) < 0)
 			break;
 		c->n_listen++;
+		return 0;
+	case K_HEP_LISTEN:
+		if (cfd_parse_addr(v, &c->hep_listen) < 0)
+			break;
 		return 0;
 	case K_WORKERS:
 		if (parse_uint(v, 1, CFD_WORKERS_MAX, &n) < 0)
@@ -435,6 +443,10 @@ cfd_config_load(struct cfd_config *c, int argc, char **argv)
 		/* The tap is passive: it answers nothing, listens nowhere. */
 		fprintf(stderr, "callfenced: tap given: sip-listen ignored\n");
 		c->n_listen = 0;
+	}
+	if (c->hep_listen.sa.sa_family && c->tap) {
+		fprintf(stderr, "callfenced: tap given: hep-listen ignored\n");
+		c->hep_listen.sa.sa_family = 0;
 	}
 	if (c->n_listen == 0 && !c->tap)
 		cfd_parse_addr("127.0.0.1:5060", &c->listen[c->n_listen++]);

@@ -13,6 +13,7 @@
 
 #include <microhttpd.h>
 
+#include <callfence/hep.h>
 #include <callfence/sip.h>
 
 #include "callfenced.h"
@@ -41,6 +42,13 @@ static const char *const msg_names[CFD_MSG__COUNT] = {
 	[CFD_MSG_OVERSIZE]	= "oversize",
 };
 static const char *const result_names[] = { "ok", "failed" };
+static const char *const hep_names[CFD_HEP__COUNT] = {
+	[CFD_HEP_LEARNT]	= "learnt",
+	[CFD_HEP_SETUP]		= "invite_ignored",
+	[CFD_HEP_OTHER]		= "no_call_event",
+	[CFD_HEP_UNDECODABLE]	= "undecodable",
+};
+static const char *hep_err_names[CF_HEP_ERR__COUNT];
 
 /* Verdict latency buckets, ns: 1 us .. 50 ms. */
 static const uint64_t latency_bounds[] = {
@@ -65,13 +73,18 @@ cfd_metrics_setup(struct cfd *d)
 	struct cf_metric_label policy = { "policy", cfd_overload_names,
 					  CFD_OVERLOAD__COUNT };
 	struct cf_metric_label result = { "result", result_names, 2 };
+	struct cf_metric_label hep_kind = { "kind", hep_names, CFD_HEP__COUNT };
+	struct cf_metric_label hep_reason = { "reason", hep_err_names,
+					      CF_HEP_ERR__COUNT };
 	struct cfd_slots *s = &d->slots;
 	struct cf_metrics *m;
-	int id[16], k = 0;
+	int id[24], k = 0;
 	unsigned int i;
 
 	for (i = 0; i < CF_SIP_ERR__COUNT; i++)
 		err_names[i] = cf_sip_err_name((enum cf_sip_err)i);
+	for (i = 0; i < CF_HEP_ERR__COUNT; i++)
+		hep_err_names[i] = cf_hep_err_name((enum cf_hep_err)i);
 	for (i = 0; i < d->n_workers; i++) {
 		snprintf(worker_label[i], sizeof(worker_label[i]), "%u", i);
 		worker_names[i] = worker_label[i];
@@ -120,6 +133,12 @@ cfd_metrics_setup(struct cfd *d)
 	id[k++] = cf_metrics_add(m, "callfence_udp_rx_drops_total",
 		"Datagrams the kernel dropped for a full socket buffer "
 		"(SO_RXQ_OVFL)", CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
+	id[k++] = cf_metrics_add(m, "callfence_hep_messages_total",
+		"Datagrams of the HEP mirror, by what was done with them",
+		CF_METRIC_COUNTER, &hep_kind, 1, NULL, 0, 1);
+	id[k++] = cf_metrics_add(m, "callfence_hep_errors_total",
+		"HEP datagrams that did not decode, by reason",
+		CF_METRIC_COUNTER, &hep_reason, 1, NULL, 0, 1);
 	id[k++] = cf_metrics_add(m, "callfence_reloads_total",
 		"Ruleset loads, by result", CF_METRIC_COUNTER, &result, 1,
 		NULL, 0, 1);
@@ -164,6 +183,12 @@ cfd_metrics_setup(struct cfd *d)
 	s->log_drops = slot0(m, id[k++]);
 	s->tx_errors = slot0(m, id[k++]);
 	s->rx_drops = slot0(m, id[k++]);
+	for (i = 0; i < CFD_HEP__COUNT; i++)
+		s->hep[i] = cf_metrics_slot(m, id[k], i, 0);
+	k++;
+	for (i = 0; i < CF_HEP_ERR__COUNT; i++)
+		s->hep_err[i] = cf_metrics_slot(m, id[k], i, 0);
+	k++;
 	s->reloads[0] = cf_metrics_slot(m, id[k], 0, 0);
 	s->reloads[1] = cf_metrics_slot(m, id[k], 1, 0);
 	return 0;

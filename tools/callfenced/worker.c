@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <callfence/hash.h>
+#include <callfence/hep.h>
 
 #include "worker.h"
 
@@ -94,7 +95,7 @@ tx_flush_all(struct cf_worker *w)
 	unsigned int i;
 
 	for (i = 0; i < w->n_socks; i++)
-		if (w->tx[i]->n)
+		if (w->tx[i] && w->tx[i]->n)
 			tx_flush(w, i);
 }
 
@@ -504,6 +505,44 @@ learn(struct cf_worker *w, const union cfd_addr *peer)
 	return true;
 }
 
+/*
+ * A datagram of the HEP mirror: the SBC's whole signalling, as Kamailio's
+ * siptrace or heplify send it.  Its answers and releases go to the cores
+ * that judged their set-ups; its INVITEs are not judged here (the SBC
+ * asks about them on the screening port), nothing is answered.  Each
+ * message is mirrored as received and again as sent: the second copy of
+ * a release finds its call gone and is counted unmatched, so nothing
+ * counts twice.  The event's time is the pass's, as for everything the
+ * daemon learns, so its heuristics run on one clock.
+ */
+static void
+on_hep(struct cf_worker *w, const char *buf, size_t len,
+       const union cfd_addr *peer)
+{
+	const struct cfd_slots *s = &w->d->slots;
+	struct cf_payload p;
+	ssize_t n;
+	int err;
+
+	err = cf_hep_decode((const uint8_t *)buf, len, &p, NULL);
+	if (err < 0) {
+		count(w, s->hep_err[-err < CF_HEP_ERR__COUNT ? -err : 0]);
+		count(w, s->hep[CFD_HEP_UNDECODABLE]);
+		return;
+	}
+	n = cf_sip_parse(&w->msg, (const char *)p.data, p.len,
+			 p.transport == CF_TRANSPORT_TCP ? CF_SIP_STREAM : 0);
+	if (n < 0) {
+		count(w, s->hep[CFD_HEP_UNDECODABLE]);
+		return;
+	}
+	if (w->msg.request && w->msg.method == CF_SIP_METHOD_INVITE) {
+		count(w, s->hep[CFD_HEP_SETUP]);
+		return;
+	}
+	count(w, s->hep[learn(w, peer) ? CFD_HEP_LEARNT : CFD_HEP_OTHER]);
+}
+
 static void
 on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 	    size_t len, const union cfd_addr *peer)
@@ -521,6 +560,10 @@ on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 	ingress = cf_ingress_classify(&d->ingress, &w->acl_call, &known);
 	if (d->acl && !known) {
 		count(w, s->acl_rejects);
+		return;
+	}
+	if ((int)li == w->hep) {
+		on_hep(w, buf, len, peer);
 		return;
 	}
 	n = cf_sip_parse(&w->msg, buf, len, 0);
@@ -649,7 +692,7 @@ drain(struct cf_worker *w)
 static void
 idle(struct cf_worker *w)
 {
-	struct pollfd pfd[CFD_LISTEN_MAX + 1];
+	struct pollfd pfd[CFD_SOCKS_MAX + 1];
 	unsigned int i;
 	uint64_t v;
 
@@ -792,7 +835,8 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 	w->d = d;
 	w->id = id;
 	w->wake_fd = -1;
-	for (i = 0; i < CFD_LISTEN_MAX; i++)
+	w->hep = -1;
+	for (i = 0; i < CFD_SOCKS_MAX; i++)
 		w->socks[i] = -1;
 	w->cpu = d->cfg.n_cpus ? d->cfg.cpus[id % d->cfg.n_cpus] :
 		 (int)(id % (unsigned long)(ncpu > 0 ? ncpu : 1));
@@ -825,6 +869,17 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 		}
 		tx_init(w->tx[i]);
 		w->n_socks++;
+	}
+	if (d->cfg.hep_listen.sa.sa_family) {
+		char a[64];
+
+		w->socks[w->n_socks] = open_socket(&d->cfg.hep_listen);
+		if (w->socks[w->n_socks] < 0) {
+			cfd_format_addr(&d->cfg.hep_listen, a, sizeof(a));
+			cfd_log("hep-listen %s: %s", a, strerror(errno));
+			goto fail;
+		}
+		w->hep = (int)w->n_socks++;
 	}
 	for (i = 0; i < CFD_BATCH; i++) {
 		w->rx_iov[i].iov_base = w->rx_buf[i];
@@ -866,7 +921,7 @@ cfd_worker_free(struct cf_worker *w)
 
 	if (!w)
 		return;
-	for (i = 0; i < CFD_LISTEN_MAX; i++) {
+	for (i = 0; i < CFD_SOCKS_MAX; i++) {
 		if (w->socks[i] >= 0)
 			close(w->socks[i]);
 		free(w->tx[i]);

@@ -70,9 +70,11 @@ struct cf_worker {
 	struct cfd *d;
 	unsigned int id;
 	int cpu;			/* -1: not pinned */
-	int socks[CFD_LISTEN_MAX];	/* one SO_REUSEPORT socket per
-					 * listen address */
+	/* One SO_REUSEPORT socket per listen address, then the HEP
+	 * socket (hep-listen) when there is one. */
+	int socks[CFD_SOCKS_MAX];
 	unsigned int n_socks;
+	int hep;			/* index of the HEP socket, or -1 */
 	int wake_fd;			/* eventfd: producers wake us */
 	/* to[i]: this worker produces, worker i consumes; from[i] is
 	 * worker i's to[id].  NULL for i == id. */
@@ -100,7 +102,7 @@ struct cf_worker {
 	struct cf_call call;		/* its call, before it is steered */
 	struct cf_call acl_call;	/* source only, for the ACL */
 	struct cfd_job job;		/* a call judged here or refused */
-	struct cfd_tx *tx[CFD_LISTEN_MAX];
+	struct cfd_tx *tx[CFD_SOCKS_MAX];	/* NULL for the HEP socket */
 	struct cfd_cache_entry *cache;
 	uint32_t cache_mask;
 	uint32_t cache_clock;
@@ -108,7 +110,7 @@ struct cf_worker {
 	unsigned int n_logq;
 	struct cfd_judged judged[CFD_JUDGED_MAX];
 	unsigned int n_judged;
-	uint32_t rxq_ovfl[CFD_LISTEN_MAX];	/* kernel drops seen so far */
+	uint32_t rxq_ovfl[CFD_SOCKS_MAX];	/* kernel drops seen so far */
 
 	struct mmsghdr rx_msg[CFD_BATCH];
 	struct iovec rx_iov[CFD_BATCH];
