@@ -503,7 +503,8 @@ def test_overload(tmp):
         sub = os.path.join(tmp, policy)
         os.mkdir(sub)
         d = Daemon(sub, rules, workers=2,
-                   extra=('--ring-size', '16', '--overload', policy))
+                   extra=('--ring-size', '16', '--overload', policy,
+                          '--overload-delay', '0'))
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         s.bind(('127.0.0.1', 0))

@@ -31,6 +31,11 @@ TEST is one of:
             sent) makes wangiri fire after exactly as many calls as CANCELs
             on the screening port do; INVITEs on the mirror are not judged
             again; undecodable datagrams are counted.
+  shed      overload as a policy, not a kernel drop: INVITEs that waited
+            in the socket longer than --overload-delay (the daemon
+            stopped while they queue) are answered by the policy unjudged
+            — 503 with Retry-After (fail-closed), 302 (fail-open), nothing
+            (drop) — and counted; fresh ones are judged again.
   stall     a verdict log whose reader never reads (a FIFO): calls are
             still answered, SIGTERM stops the daemon within seconds; a
             tap of a capture file finishes, stops, and a reload during
@@ -414,6 +419,67 @@ def test_hep(tmp):
     d.stop()
 
 
+def stop(d):
+    """SIGSTOP, and wait until the daemon is stopped (signals are
+    delivered asynchronously)."""
+    d.p.send_signal(signal.SIGSTOP)
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        with open('/proc/%d/stat' % d.p.pid) as f:
+            if f.read().rsplit(')', 1)[1].split()[0] == 'T':
+                return
+        time.sleep(0.005)
+    fail('callfenced did not stop on SIGSTOP')
+
+
+def test_shed(tmp):
+    rules = write(tmp, 'c.rules', CACHE)
+    want = {'fail-closed': 503, 'fail-open': 302, 'drop': None}
+    for policy in ('fail-closed', 'fail-open', 'drop'):
+        sub = os.path.join(tmp, policy)
+        os.mkdir(sub)
+        d = Daemon(sub, rules, workers=1,
+                   extra=['--overload', policy, '--overload-delay', '30'])
+        peer = Peer(d)
+        stop(d)
+        try:
+            for i in range(50):
+                peer.send(sip('INVITE', '+861700000%04d' % i,
+                              '+8613912345678', 'q%d' % i, 'q%d' % i,
+                              peer.port))
+            time.sleep(0.2)
+        finally:
+            d.p.send_signal(signal.SIGCONT)
+        answers = []
+        peer.s.settimeout(0.5)
+        try:
+            while True:
+                answers.append(peer.s.recv(65536))
+        except socket.timeout:
+            pass
+        code = want[policy]
+        if code:
+            check(len(answers) == 50 and
+                  all(a.startswith(b'SIP/2.0 %d ' % code) for a in answers),
+                  '%s: the 50 INVITEs that queued 200 ms answered %d, '
+                  'unjudged (%d: %s)' % (policy, code, len(answers),
+                                        set(a[:12] for a in answers)))
+        else:
+            check(not answers, 'drop: the queued INVITEs get no answer')
+        if code == 503:
+            check(all(b'\r\nRetry-After: 1\r\n' in a for a in answers),
+                  'fail-closed: each 503 says Retry-After')
+        check(d.metric('callfence_overload_shed_total') == 50 and
+              d.metric('callfence_overload_actions_total',
+                       policy=policy) == 50,
+              '%s: 50 shed, counted as overload actions' % policy)
+        check(d.metric('callfence_calls_total') == 0, 'none judged')
+        peer.s.settimeout(3)
+        check(peer.call('+8617000000001')[0] == 603,
+              '%s: a fresh INVITE is judged again (603)' % policy)
+        d.stop()
+
+
 class StuckReader:
     """A FIFO at @path held open by a reader that never reads."""
 
@@ -482,7 +548,7 @@ def main():
         {'state': test_state, 'workers': test_workers,
          'releases': test_releases, 'monitor': test_monitor,
          'cache': test_cache, 'stall': test_stall,
-         'hep': test_hep}[TEST](tmp)
+         'hep': test_hep, 'shed': test_shed}[TEST](tmp)
     finally:
         kill_running()
         shutil.rmtree(tmp, ignore_errors=True)

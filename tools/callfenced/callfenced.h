@@ -79,6 +79,10 @@ struct cfd_config {
 	char *tap;			/* capture file or interface */
 	char *tap_filter;		/* BPF expression (live tap) */
 	enum cfd_overload overload;
+	/* An INVITE that waited longer in its socket is shed by the
+	 * overload policy, unjudged; 0 = never. */
+	uint64_t overload_delay_ns;
+	int rcvbuf;			/* SO_RCVBUF(FORCE) bytes */
 	uint32_t ring_size;		/* hand-over ring elements */
 	uint32_t log_ring_size;
 	uint32_t cache_size;		/* retransmission cache entries */
@@ -119,6 +123,7 @@ struct cfd_slots {
 	uint32_t acl_rejects;
 	uint32_t ring_drops;
 	uint32_t overload[CFD_OVERLOAD__COUNT];
+	uint32_t shed;			/* INVITEs too old to judge */
 	uint32_t handovers;
 	uint32_t event_drops;		/* answers/releases a ring refused */
 	uint32_t log_drops;

@@ -44,6 +44,10 @@ static const char usage_text[] =
 	"  --control PATH           UNIX socket for `callfence reload`\n"
 	"  --overload POLICY        fail-open | fail-closed | drop (default\n"
 	"                           fail-open)\n"
+	"  --overload-delay MS      shed INVITEs that waited longer than this in\n"
+	"                           the socket (by the overload policy; default\n"
+	"                           50; 0 = never)\n"
+	"  --rcvbuf BYTES           socket receive buffer (default 4194304)\n"
 	"  --ring-size N            hand-over ring elements (default 1024)\n"
 	"  --log-ring-size N        verdict log ring per worker (default 4096)\n"
 	"  --cache-size N           retransmission cache entries per worker\n"
@@ -64,7 +68,7 @@ enum key {
 	K_RULES = 1000, K_LIST, K_SIP_LISTEN, K_WORKERS, K_CPUS, K_METRICS,
 	K_PEER, K_POINT_CODE, K_VERDICT_LOG, K_CONTROL, K_OVERLOAD,
 	K_RING_SIZE, K_LOG_RING_SIZE, K_CACHE_SIZE, K_TAP, K_TAP_FILTER,
-	K_FOREGROUND, K_HEP_LISTEN,
+	K_FOREGROUND, K_HEP_LISTEN, K_OVERLOAD_DELAY, K_RCVBUF,
 	K_CONFIG, K_HELP,
 };
 
@@ -86,6 +90,8 @@ static const struct option options[] = {
 	{ "cache-size", required_argument, NULL, K_CACHE_SIZE },
 	{ "tap", required_argument, NULL, K_TAP },
 	{ "hep-listen", required_argument, NULL, K_HEP_LISTEN },
+	{ "overload-delay", required_argument, NULL, K_OVERLOAD_DELAY },
+	{ "rcvbuf", required_argument, NULL, K_RCVBUF },
 	{ "tap-filter", required_argument, NULL, K_TAP_FILTER },
 	{ "foreground", no_argument, NULL, K_FOREGROUND },
 	{ "help", no_argument, NULL, K_HELP },
@@ -225,6 +231,16 @@ apply(struct cfd_config *c, int key, const char *v, const char *where,
 		    cfd_parse_addr(v, &c->listen[c->n_listen]) < 0)
 			break;
 		c->n_listen++;
+		return 0;
+	case K_OVERLOAD_DELAY:
+		if (parse_uint(v, 0, 60000, &n) < 0)
+			break;
+		c->overload_delay_ns = (uint64_t)n * 1000000;
+		return 0;
+	case K_RCVBUF:
+		if (parse_uint(v, 65536, 1u << 30, &n) < 0)
+			break;
+		c->rcvbuf = (int)n;
 		return 0;
 	case K_HEP_LISTEN:
 		if (cfd_parse_addr(v, &c->hep_listen) < 0)
@@ -392,6 +408,8 @@ cfd_config_load(struct cfd_config *c, int argc, char **argv)
 	memset(c, 0, sizeof(*c));
 	c->workers = 1;
 	c->ring_size = 1024;
+	c->overload_delay_ns = UINT64_C(50) * 1000000;
+	c->rcvbuf = 4 << 20;
 	c->log_ring_size = 4096;
 	c->cache_size = 4096;
 	c->overload = CFD_OVERLOAD_FAIL_OPEN;

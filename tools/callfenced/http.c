@@ -115,6 +115,10 @@ cfd_metrics_setup(struct cfd *d)
 	id[k++] = cf_metrics_add(m, "callfence_overload_actions_total",
 		"Overload policy applications, by policy", CF_METRIC_COUNTER,
 		&policy, 1, NULL, 0, 1);
+	id[k++] = cf_metrics_add(m, "callfence_overload_shed_total",
+		"INVITEs that waited longer than overload-delay in the socket, "
+		"answered by the overload policy unjudged",
+		CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
 	id[k++] = cf_metrics_add(m, "callfence_handovers_total",
 		"Calls judged on another core than the one that decoded them",
 		CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
@@ -177,6 +181,7 @@ cfd_metrics_setup(struct cfd *d)
 	for (i = 0; i < CFD_OVERLOAD__COUNT; i++)
 		s->overload[i] = cf_metrics_slot(m, id[k], i, 0);
 	k++;
+	s->shed = slot0(m, id[k++]);
 	s->handovers = slot0(m, id[k++]);
 	s->event_drops = slot0(m, id[k++]);
 	s->log_records = slot0(m, id[k++]);

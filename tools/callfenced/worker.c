@@ -291,22 +291,36 @@ note_judged(struct cf_worker *w, const struct cfd_job *j,
 
 /* ---- Judging (owning core) ------------------------------------------------------ */
 
-/* A call that cannot be judged here and now (its owner's ring is full,
- * or the ruleset could not judge it): the configured policy. */
-static void
-apply_policy(struct cf_worker *w, const struct cfd_job *j)
+/* How the configured policy answers a call that cannot be judged here
+ * and now (counted); false: it gets no answer. */
+static bool
+policy_reply(struct cf_worker *w, struct cf_sip_reply_params *p)
 {
-	struct cf_sip_reply_params p;
 	enum cfd_overload pol = w->d->cfg.overload;
 
 	count(w, w->d->slots.overload[pol]);
 	if (pol == CFD_OVERLOAD_FAIL_OPEN) {
-		cf_sip_reply_allow(&p);
-		reply_job(w, j, &p);
-	} else if (pol == CFD_OVERLOAD_FAIL_CLOSED) {
-		cf_sip_reply_unavailable(&p);
-		reply_job(w, j, &p);
+		cf_sip_reply_allow(p);
+		return true;
 	}
+	if (pol == CFD_OVERLOAD_FAIL_CLOSED) {
+		cf_sip_reply_unavailable(p);
+		/* RFC 3261 §21.5.4: when to try this server again. */
+		p->retry_after = 1;
+		return true;
+	}
+	return false;
+}
+
+/* A job whose owner's ring is full, or that the ruleset could not
+ * judge: the policy. */
+static void
+apply_policy(struct cf_worker *w, const struct cfd_job *j)
+{
+	struct cf_sip_reply_params p;
+
+	if (policy_reply(w, &p))
+		reply_job(w, j, &p);
 }
 
 static void
@@ -543,9 +557,21 @@ on_hep(struct cf_worker *w, const char *buf, size_t len,
 	count(w, s->hep[learn(w, peer) ? CFD_HEP_LEARNT : CFD_HEP_OTHER]);
 }
 
+/* An INVITE that waited too long in the socket: the overload policy,
+ * from the parsed request, unjudged. */
+static void
+shed(struct cf_worker *w, unsigned int li, const union cfd_addr *peer)
+{
+	struct cf_sip_reply_params p;
+
+	count(w, w->d->slots.shed);
+	if (policy_reply(w, &p))
+		reply_msg(w, li, peer, &p);
+}
+
 static void
 on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
-	    size_t len, const union cfd_addr *peer)
+	    size_t len, const union cfd_addr *peer, bool late)
 {
 	struct cfd *d = w->d;
 	const struct cfd_slots *s = &d->slots;
@@ -580,7 +606,10 @@ on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 	}
 	switch (w->msg.method) {
 	case CF_SIP_METHOD_INVITE:
-		on_invite(w, li, buf, len, peer, ingress);
+		if (late)
+			shed(w, li, peer);
+		else
+			on_invite(w, li, buf, len, peer, ingress);
 		break;
 	case CF_SIP_METHOD_ACK:
 		/* We never send a 2xx to an INVITE: every ACK acknowledges
@@ -614,20 +643,31 @@ on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 	}
 }
 
-/* The socket's kernel drop counter (SO_RXQ_OVFL) as of datagram @i,
- * or 0 when the datagram carries none. */
-static uint32_t
-rxq_ovfl(const struct msghdr *h)
+/* What the kernel says of one datagram. */
+struct rx_meta {
+	uint32_t ovfl;		/* the socket's drop counter (SO_RXQ_OVFL) */
+	uint64_t rx_ns;		/* its receive time (SO_TIMESTAMPNS), or 0 */
+};
+
+static void
+rx_meta(const struct msghdr *h, struct rx_meta *m)
 {
 	struct cmsghdr *c;
-	uint32_t v;
+	struct timespec ts;
 
-	for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-			memcpy(&v, CMSG_DATA(c), sizeof(v));
-			return v;
+	m->ovfl = 0;
+	m->rx_ns = 0;
+	for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SO_RXQ_OVFL) {
+			memcpy(&m->ovfl, CMSG_DATA(c), sizeof(m->ovfl));
+		} else if (c->cmsg_type == SO_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			m->rx_ns = (uint64_t)ts.tv_sec * 1000000000u +
+				   (uint64_t)ts.tv_nsec;
 		}
-	return 0;
+	}
 }
 
 /* One recvmmsg() burst from socket @li; returns datagrams received. */
@@ -635,8 +675,9 @@ static unsigned int
 rx(struct cf_worker *w, unsigned int li)
 {
 	const struct cfd_slots *s = &w->d->slots;
+	uint64_t delay = w->d->cfg.overload_delay_ns, now;
+	struct rx_meta meta;
 	unsigned int i;
-	uint32_t ovfl;
 	int n;
 
 	for (i = 0; i < CFD_BATCH; i++) {
@@ -648,21 +689,31 @@ rx(struct cf_worker *w, unsigned int li)
 	if (n <= 0)
 		return 0;
 	cf_metrics_count(w->m, w->packets_slot, (uint64_t)n);
+	/* The burst's age is taken now, not at the start of the pass: the
+	 * thread may have been off the CPU in between. */
+	now = delay ? cfd_wall_ns() : 0;
 	/* The counter is the socket's running total: the last datagram
 	 * of the burst has the newest (0 until the first drop). */
-	ovfl = rxq_ovfl(&w->rx_msg[n - 1].msg_hdr);
-	if (ovfl != w->rxq_ovfl[li]) {
-		cf_metrics_count(w->m, s->rx_drops, ovfl - w->rxq_ovfl[li]);
-		w->rxq_ovfl[li] = ovfl;
+	rx_meta(&w->rx_msg[n - 1].msg_hdr, &meta);
+	if (meta.ovfl != w->rxq_ovfl[li]) {
+		cf_metrics_count(w->m, s->rx_drops, meta.ovfl - w->rxq_ovfl[li]);
+		w->rxq_ovfl[li] = meta.ovfl;
 	}
 	for (i = 0; i < (unsigned int)n; i++) {
+		bool late;
+
 		if (w->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			count(w, s->msgs[CFD_MSG_OVERSIZE]);
 			count(w, s->decode_err[CF_SIP_ERR_TOO_LONG]);
 			continue;
 		}
+		/* Older than overload-delay: the worker is behind; answer
+		 * by policy before the socket buffer overflows. */
+		rx_meta(&w->rx_msg[i].msg_hdr, &meta);
+		late = delay && meta.rx_ns && now > meta.rx_ns &&
+		       now - meta.rx_ns > delay;
 		on_datagram(w, li, w->rx_buf[i], w->rx_msg[i].msg_len,
-			    &w->rx_peer[i]);
+			    &w->rx_peer[i], late);
 	}
 	return (unsigned int)n;
 }
@@ -780,9 +831,9 @@ worker_main(void *arg)
 /* ---- Life cycle (control thread) ------------------------------------------------ */
 
 static int
-open_socket(const union cfd_addr *a)
+open_socket(const union cfd_addr *a, int rcvbuf)
 {
-	int fd, one = 1, rcvbuf = 4 << 20;
+	int fd, one = 1;
 
 	fd = socket(a->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
@@ -794,9 +845,15 @@ open_socket(const union cfd_addr *a)
 	    (a->sa.sa_family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0))
 		goto fail;
-	/* Bursts wait in the socket buffer, not in our memory; a cap by
-	 * net.core.rmem_max is fine. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Bursts wait in the socket buffer, not in our memory.  FORCE
+	 * passes net.core.rmem_max with CAP_NET_ADMIN; without it the
+	 * kernel caps the size, which is fine. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* The kernel's receive time with each datagram: how long it
+	 * waited, for the overload policy. */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	/* Datagrams the kernel dropped for a full buffer, with each one
 	 * received: counted as callfence_udp_rx_drops_total. */
 	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
@@ -861,7 +918,7 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 		char a[64];
 
 		w->tx[i] = calloc(1, sizeof(*w->tx[i]));
-		w->socks[i] = open_socket(&d->cfg.listen[i]);
+		w->socks[i] = open_socket(&d->cfg.listen[i], d->cfg.rcvbuf);
 		if (!w->tx[i] || w->socks[i] < 0) {
 			cfd_format_addr(&d->cfg.listen[i], a, sizeof(a));
 			cfd_log("sip-listen %s: %s", a, strerror(errno));
@@ -873,7 +930,7 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 	if (d->cfg.hep_listen.sa.sa_family) {
 		char a[64];
 
-		w->socks[w->n_socks] = open_socket(&d->cfg.hep_listen);
+		w->socks[w->n_socks] = open_socket(&d->cfg.hep_listen, d->cfg.rcvbuf);
 		if (w->socks[w->n_socks] < 0) {
 			cfd_format_addr(&d->cfg.hep_listen, a, sizeof(a));
 			cfd_log("hep-listen %s: %s", a, strerror(errno));

@@ -115,8 +115,10 @@ struct cf_worker {
 	struct mmsghdr rx_msg[CFD_BATCH];
 	struct iovec rx_iov[CFD_BATCH];
 	union cfd_addr rx_peer[CFD_BATCH];
-	/* SO_RXQ_OVFL: the socket's drop counter with each datagram. */
-	char rx_ctl[CFD_BATCH][CMSG_SPACE(sizeof(uint32_t))]
+	/* SO_RXQ_OVFL: the socket's drop counter with each datagram;
+	 * SO_TIMESTAMPNS: when the kernel received it. */
+	char rx_ctl[CFD_BATCH][CMSG_SPACE(sizeof(uint32_t)) +
+			       CMSG_SPACE(sizeof(struct timespec))]
 		__attribute__((aligned(8)));
 	char (*rx_buf)[CFD_RX_SIZE];
 };
