@@ -46,8 +46,8 @@ static const char usage_text[] =
 	"                           fail-open)\n"
 	"  --overload-delay MS      shed INVITEs that waited longer than this in\n"
 	"                           the socket (by the overload policy; default\n"
-	"                           50; 0 = never)\n"
-	"  --rcvbuf BYTES           socket receive buffer (default 4194304)\n"
+	"                           20; 0 = never)\n"
+	"  --rcvbuf BYTES           socket receive buffer (default 16777216)\n"
 	"  --ring-size N            hand-over ring elements (default 1024)\n"
 	"  --log-ring-size N        verdict log ring per worker (default 4096)\n"
 	"  --cache-size N           retransmission cache entries per worker\n"
@@ -408,8 +408,8 @@ cfd_config_load(struct cfd_config *c, int argc, char **argv)
 	memset(c, 0, sizeof(*c));
 	c->workers = 1;
 	c->ring_size = 1024;
-	c->overload_delay_ns = UINT64_C(50) * 1000000;
-	c->rcvbuf = 4 << 20;
+	c->overload_delay_ns = UINT64_C(20) * 1000000;
+	c->rcvbuf = 16 << 20;
 	c->log_ring_size = 4096;
 	c->cache_size = 4096;
 	c->overload = CFD_OVERLOAD_FAIL_OPEN;
