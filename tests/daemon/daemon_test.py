@@ -379,6 +379,9 @@ def test_reload(tmp):
     d = Daemon(tmp, rules, workers=2)
     gen_rules = {1: 'A'}
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # Answers pile up while the test waits for a reload: room for them
+    # (up to net.core.rmem_max).
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.bind(('127.0.0.1', 0))
     s.setblocking(False)
     port = s.getsockname()[1]
