@@ -21,6 +21,31 @@
 
 #include "plane_impl.h"
 
+/*
+ * ThreadSanitizer cannot see liburcu's grace periods (the library is not
+ * instrumented): each worker announces its quiescent states to it as
+ * releases of its context, and the control thread acquires every
+ * worker's after synchronize_rcu(), which is exactly the ordering RCU
+ * guarantees.  The snapshot pointer is published and read with C11
+ * atomics (release / acquire: what rcu_assign_pointer() and
+ * rcu_dereference() give), which TSan understands.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define PLANE_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PLANE_TSAN 1
+#endif
+#endif
+#ifdef PLANE_TSAN
+#include <sanitizer/tsan_interface.h>
+#define tsan_release(addr)	__tsan_release(addr)
+#define tsan_acquire(addr)	__tsan_acquire(addr)
+#else
+#define tsan_release(addr)	((void)(addr))
+#define tsan_acquire(addr)	((void)(addr))
+#endif
+
 static void
 snap_free(struct plane_snap *s, unsigned int n)
 {
@@ -171,11 +196,14 @@ cf_plane_publish(struct cf_plane *p, struct cf_ruleset *rs)
 			cf_ruleset_scratch_heur_commit(s->scratch[i],
 						       old->scratch[i]);
 	p->carried = carried;
-	rcu_assign_pointer(p->snap, s);
+	/* rcu_assign_pointer(): the snapshot is whole before it is seen. */
+	__atomic_store_n(&p->snap, s, __ATOMIC_RELEASE);
 	if (old) {
 		/* Workers may still judge with @old until their next
 		 * quiescent state: wait for all of them. */
 		synchronize_rcu();
+		for (i = 0; i < p->n_workers; i++)
+			tsan_acquire(&p->workers[i]);
 		snap_free(old, p->n_workers);
 	}
 	return 0;
@@ -229,6 +257,7 @@ void
 cf_plane_unregister(struct cf_plane_worker *w)
 {
 	w->snap = NULL;
+	tsan_release(w);
 	rcu_unregister_thread();
 	w->registered = false;
 }
@@ -236,7 +265,8 @@ cf_plane_unregister(struct cf_plane_worker *w)
 void
 cf_plane_begin(struct cf_plane_worker *w)
 {
-	w->snap = rcu_dereference(w->p->snap);
+	/* rcu_dereference() */
+	w->snap = __atomic_load_n(&w->p->snap, __ATOMIC_ACQUIRE);
 }
 
 void
@@ -248,15 +278,19 @@ cf_plane_end(struct cf_plane_worker *w, uint64_t now_ns)
 	if (s)
 		cf_ruleset_expire(s->rs, s->scratch[w->id], now_ns, 4);
 	w->snap = NULL;
-	if (w->registered)
+	if (w->registered) {
+		tsan_release(w);
 		rcu_quiescent_state();
+	}
 }
 
 void
 cf_plane_offline(struct cf_plane_worker *w)
 {
-	if (w->registered)
+	if (w->registered) {
+		tsan_release(w);
 		rcu_thread_offline();
+	}
 }
 
 void
