@@ -39,7 +39,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <callfence/hash.h>
+#include <callfence/events.h>
+#include <callfence/plane.h>
 #include <callfence/ring.h>
 #include <callfence/ruleset.h>
 #include <callfence/sip.h>
@@ -120,8 +121,9 @@ struct worker {
 	uint64_t ring_waits;		/* bursts held back: a ring was full */
 	uint64_t handed;		/* calls put on another worker's ring */
 	uint64_t producer_cpu_ns;
-	/* Judging side. */
-	struct cf_ruleset_scratch *scratch;
+	struct cf_events ev;		/* SIP-I, as the daemon decodes */
+	/* Judging side: the data plane's worker, as callfenced's. */
+	struct cf_plane_worker *pw;
 	uint64_t judged;
 	uint64_t actions[CF_ACTION__COUNT];
 	uint64_t last_rx_ns;
@@ -131,7 +133,8 @@ struct worker {
 
 struct run {
 	const struct pool *pool;
-	const struct cf_ruleset *rs;
+	struct cf_plane *plane;		/* the daemon's data plane */
+	const struct cf_ruleset *rs;	/* its ruleset: no reload here */
 	enum mode mode;
 	unsigned n;
 	int ncpu;
@@ -206,25 +209,6 @@ pool_fill(struct pool *p, struct gen *g, size_t want, double span_s)
 
 /* ---- decode, steer, judge ------------------------------------------------- */
 
-static unsigned
-owner_of(const struct cf_call *call, unsigned n)
-{
-	const struct cf_party *p = &call->party[CF_PARTY_CALLER];
-	uint64_t k;
-
-	/* As callfenced steers: every spelling of a caller meets on one
-	 * core, so its heuristic state is in one place. */
-	if (n <= 1)
-		return 0;
-	if (p->present && p->num.err == CF_NUM_OK)
-		k = p->num.key;
-	else if (p->present && p->raw_len)
-		k = cf_hash_bytes(p->raw, p->raw_len);
-	else
-		k = call->ref.hash;
-	return (unsigned)(cf_hash64(k) % n);
-}
-
 /* Decode the next message of @w's share into w->call; false when it did
  * not decode (counted). */
 static bool
@@ -240,7 +224,7 @@ decode_next(struct worker *w)
 	if (m->proto == CF_PROTO_SIP) {
 		cf_call_reset(&w->call);
 		ok = cf_sip_parse(&w->sip, data, m->len, 0) >= 0 &&
-		     cf_sip_to_call(&w->sip, plan, &w->call) == 0;
+		     cf_events_sip(&w->ev, &w->sip, plan, &w->call) == 1;
 	} else {
 		ok = cf_ss7_m3ua_to_call(&w->ss7, (const uint8_t *)data,
 					 m->len, plan, &w->call) == 1;
@@ -262,13 +246,22 @@ judge(struct worker *w, const struct cf_call *call, uint64_t t0)
 {
 	struct cf_verdict v;
 
-	/* A scratch that does not fit is a bug of this program. */
-	if (cf_ruleset_judge(w->run->rs, w->scratch, call, &v) < 0)
+	/* The daemon's judge step; an error is a bug of this program. */
+	if (cf_plane_judge(w->pw, call, &v) < 0)
 		abort();
 	w->actions[v.action]++;
 	w->judged++;
 	w->last_rx_ns = call->rx_ns;
 	udp_hist_record(&w->hist, bench_now_ns() - t0);
+}
+
+/* The end of a judging pass, as callfenced's: a few expired open calls
+ * swept; the next pass begins at once (no reload in a benchmark). */
+static void
+end_pass(struct worker *w)
+{
+	cf_plane_end(w->pw, w->last_rx_ns);
+	cf_plane_begin(w->pw);
 }
 
 /* Judge what producers handed @w, in place on the rings; returns the
@@ -295,7 +288,7 @@ drain(struct worker *w)
 		total += n;
 	}
 	if (total)
-		cf_ruleset_expire(r->rs, w->scratch, w->last_rx_ns, 4);
+		end_pass(w);
 	return total;
 }
 
@@ -353,7 +346,7 @@ produce(struct worker *w)
 
 		if (!decode_next(w))
 			continue;
-		owner = owner_of(&w->call, r->n);
+		owner = cf_plane_steer(r->plane, &w->call);
 		if (r->mode == MODE_INLINE && owner == w->id) {
 			judge(w, &w->call, t0);
 			continue;
@@ -365,7 +358,7 @@ produce(struct worker *w)
 	}
 	publish(w);
 	if (r->mode == MODE_INLINE)
-		cf_ruleset_expire(r->rs, w->scratch, w->last_rx_ns, 4);
+		end_pass(w);
 }
 
 static void
@@ -411,6 +404,7 @@ worker_main(void *arg)
 
 	pin_thread(r->mode == MODE_INLINE ? (int)w->id % r->ncpu :
 		   (int)(2 * w->id + 1) % r->ncpu);
+	cf_plane_begin(w->pw);
 	wait_go(r);
 	c0 = bench_thread_cpu_ns();
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
@@ -435,6 +429,7 @@ worker_main(void *arg)
 		if (!drain(w) && all)
 			break;
 	}
+	cf_plane_end(w->pw, w->last_rx_ns);
 	w->cpu_ns = bench_thread_cpu_ns() - c0;
 	return NULL;
 }
@@ -448,20 +443,50 @@ struct result {
 	struct udp_hist hist;
 };
 
+/* The compiled ruleset @cfr on a data plane of @n workers, heuristic
+ * state afresh for every configuration; the steering key from the seed,
+ * so runs repeat. */
+static struct cf_plane *
+plane_for(const struct opts *o, const char *cfr, unsigned n)
+{
+	const uint64_t secret[2] = { o->seed, ~o->seed };
+	struct cf_plane *p = cf_plane_new(&(struct cf_plane_cfg){
+		.workers = n, .secret = secret });
+	struct cf_ruleset *rs = NULL;
+	struct cf_diag diag;
+
+	cf_diag_init(&diag);
+	if (!p || cf_ruleset_load(cfr, &rs, &diag) < 0 ||
+	    cf_plane_publish(p, rs) < 0) {
+		cf_diag_print(&diag, stderr);
+		cf_plane_free(p);
+		p = NULL;
+	}
+	cf_diag_free(&diag);
+	return p;
+}
+
 static int
-run_one(const struct opts *o, const struct pool *pool,
-	const struct cf_ruleset *rs, enum mode mode, unsigned n,
-	struct result *res)
+run_one(const struct opts *o, const struct pool *pool, const char *cfr,
+	enum mode mode, unsigned n, struct result *res)
 {
 	struct run r = {
-		.pool = pool, .rs = rs, .mode = mode, .n = n,
+		.pool = pool, .mode = mode, .n = n,
 		.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN),
 	};
+	struct cf_plane_worker *w0;
 	unsigned i, a;
 	uint64_t t0;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
+	r.plane = plane_for(o, cfr, n);
+	if (!r.plane)
+		return -1;
+	w0 = cf_plane_worker(r.plane, 0);
+	cf_plane_begin(w0);
+	r.rs = cf_plane_ruleset(w0);
+	cf_plane_end(w0, 0);
 	udp_hist_init(&res->hist);
 	if (r.ncpu < 1)
 		r.ncpu = 1;
@@ -484,11 +509,8 @@ run_one(const struct opts *o, const struct pool *pool,
 		w->id = i;
 		w->next = i;
 		udp_hist_init(&w->hist);
-		/* Heuristic state afresh for every configuration. */
-		w->scratch = cf_ruleset_scratch_alloc(rs);
-		if (!w->scratch)
-			goto out;
-		cf_ruleset_scratch_set_shards(w->scratch, n);
+		cf_events_init(&w->ev);
+		w->pw = cf_plane_worker(r.plane, i);
 	}
 	for (i = 0; i < n; i++) {
 		if (pthread_create(&r.w[i].thread, NULL, worker_main, &r.w[i]))
@@ -522,8 +544,7 @@ run_one(const struct opts *o, const struct pool *pool,
 	}
 	rc = 0;
 out:
-	for (i = 0; r.w && i < n; i++)
-		cf_ruleset_scratch_free(r.w[i].scratch);
+	cf_plane_free(r.plane);
 	for (i = 0; r.ring && i < n * n; i++)
 		cf_ring_free(r.ring[i]);
 	free(r.ring);
@@ -671,6 +692,7 @@ cmd_pipeline(int argc, char **argv)
 	};
 	static const char *const gen_lists[] = { "blacklist", "dno", "roaming" };
 	char dir[] = "/tmp/callfence-bench-pipeline-XXXXXX", paths[3][96];
+	char cfr[128];
 	struct cf_list_override lists[3];
 	struct bench_table *tab = NULL, *cdf = NULL;
 	struct cf_ruleset *rs = NULL;
@@ -720,8 +742,10 @@ cmd_pipeline(int argc, char **argv)
 			"the pool\n");
 		goto out;
 	}
+	/* Compiled once, mapped afresh for each configuration. */
+	snprintf(cfr, sizeof(cfr), "%s/pipeline.cfr", dir);
 	if (cf_rules_open(o.rules, &(struct cf_rules_opts){ lists, 3 }, &rs,
-			  &diag) < 0) {
+			  &diag) < 0 || cf_ruleset_save(rs, cfr, &diag) < 0) {
 		cf_diag_print(&diag, stderr);
 		goto out;
 	}
@@ -744,9 +768,9 @@ cmd_pipeline(int argc, char **argv)
 			bench_progress("pipeline: %s, %u worker%s, %.1f s",
 				       mode_names[m], n, n > 1 ? "s" : "",
 				       o.seconds);
-			if (run_one(&o, &pool, rs, (enum mode)m, n, &res) < 0) {
+			if (run_one(&o, &pool, cfr, (enum mode)m, n, &res) < 0) {
 				fprintf(stderr, "callfence-bench pipeline: "
-					"out of memory\n");
+					"cannot set up the data plane\n");
 				goto out;
 			}
 			row(tab, cdf, (enum mode)m, n, &res);
@@ -760,6 +784,7 @@ out:
 		rc = 1;
 	if (have_dir) {
 		gen_remove_lists(dir);
+		unlink(cfr);
 		rmdir(dir);
 	}
 	cf_ruleset_free(rs);

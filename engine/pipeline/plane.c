@@ -165,7 +165,6 @@ snap_build(struct cf_plane *p, struct cf_ruleset *rs,
 	for (i = 0; i < s->n_rules; i++)
 		s->rule_slot[i] = rule_slot(p, cf_ruleset_rule_id(rs, i));
 	s->rule_slot[s->n_rules] = rule_slot(p, "default");
-	s->steer_digits = cf_ruleset_steer_digits(rs);
 	s->rs = rs;
 	return s;
 fail:
@@ -196,6 +195,8 @@ cf_plane_publish(struct cf_plane *p, struct cf_ruleset *rs)
 			cf_ruleset_scratch_heur_commit(s->scratch[i],
 						       old->scratch[i]);
 	p->carried = carried;
+	__atomic_store_n(&p->steer_digits, cf_ruleset_steer_digits(rs),
+			 __ATOMIC_RELAXED);
 	/* rcu_assign_pointer(): the snapshot is whole before it is seen. */
 	__atomic_store_n(&p->snap, s, __ATOMIC_RELEASE);
 	if (old) {

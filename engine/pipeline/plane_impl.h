@@ -15,7 +15,6 @@ struct plane_snap {
 	/* Rule index -> counter slot; [n_rules] is the default's. */
 	uint16_t *rule_slot;
 	unsigned int n_rules;
-	unsigned int steer_digits;	/* cf_ruleset_steer_digits() */
 };
 
 struct cf_plane_worker {
@@ -44,6 +43,12 @@ struct cf_plane {
 	 * workers with rcu_dereference() in a pass. */
 	struct plane_snap *snap;
 	bool carried;			/* control thread only */
+	/* cf_ruleset_steer_digits() of the snapshot in force: written by
+	 * the control thread at publish, read by any thread (relaxed).  It
+	 * changes only with the heuristics, whose state starts afresh then,
+	 * so a call steered by the old value during a reload loses
+	 * nothing. */
+	unsigned int steer_digits;
 
 	/* Rule ids with counters: appended by the control thread,
 	 * n_rule_names published with a release store. */

@@ -49,10 +49,10 @@ plane_owners_init(struct cf_plane *p, uint32_t slots)
  * valid, else its text (a retransmission meets its first copy), else the
  * call. */
 static uint64_t
-steer_key(const struct plane_snap *s, const struct cf_call *call)
+steer_key(const struct cf_plane *p, const struct cf_call *call)
 {
 	const struct cf_party *c = &call->party[CF_PARTY_CALLER];
-	unsigned int d = s->steer_digits;
+	unsigned int d = __atomic_load_n(&p->steer_digits, __ATOMIC_RELAXED);
 
 	if (c->present && c->num.err == CF_NUM_OK) {
 		if (d && d < cf_numkey_len(c->num.key))
@@ -67,12 +67,17 @@ steer_key(const struct plane_snap *s, const struct cf_call *call)
 unsigned int
 cf_plane_owner(const struct cf_plane_worker *w, const struct cf_call *call)
 {
-	const struct cf_plane *p = w->p;
+	return cf_plane_steer(w->p, call);
+}
+
+unsigned int
+cf_plane_steer(const struct cf_plane *p, const struct cf_call *call)
+{
 	uint64_t h;
 
 	if (p->n_workers == 1)
 		return 0;
-	h = cf_siphash64(p->secret, steer_key(w->snap, call));
+	h = cf_siphash64(p->secret, steer_key(p, call));
 	/* Multiply-shift of the top half: uniform over at most 2^8
 	 * workers without a division. */
 	return (unsigned int)(((h >> 32) * p->n_workers) >> 32);

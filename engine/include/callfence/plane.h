@@ -103,9 +103,12 @@ void cf_plane_online(struct cf_plane_worker *w);
 const struct cf_ruleset *cf_plane_ruleset(const struct cf_plane_worker *w);
 uint64_t cf_plane_pass_generation(const struct cf_plane_worker *w);
 
-/* The worker that owns @call's caller (a set-up).  Worker thread, in a
- * pass. */
+/* The worker that owns @call's caller (a set-up).  Any thread: a
+ * receiving thread that is not a judging worker (a benchmark's producer)
+ * uses cf_plane_steer(). */
 unsigned int cf_plane_owner(const struct cf_plane_worker *w,
+			    const struct cf_call *call);
+unsigned int cf_plane_steer(const struct cf_plane *p,
 			    const struct cf_call *call);
 /* Remember that @call (a set-up) went to @owner, for its answers and
  * releases.  The thread that steered it, in a pass. */
