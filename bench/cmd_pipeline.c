@@ -3,7 +3,7 @@
  * callfence-bench pipeline: the whole in-process judgement of a call,
  * decode -> normalise -> rules -> heuristics -> verdict, per core, and
  * how it scales with 1 .. N workers handing calls over the lock-free
- * rings (struct cf_ring) to the worker that owns the caller, as
+ * rings (callfence/handover.h) to the worker that owns the caller, as
  * callfenced does; latency per call in a log-linear histogram.
  *
  * Workload: a seeded pool of generated set-ups, SIP INVITEs and M3UA
@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <callfence/events.h>
+#include <callfence/handover.h>
 #include <callfence/plane.h>
 #include <callfence/ring.h>
 #include <callfence/ruleset.h>
@@ -58,7 +59,7 @@
 #endif
 #define DEFAULT_RULES	BENCH_SOURCE_ROOT "/rules/examples/carrier.rules"
 
-#define WORKERS_MAX	64
+#define WORKERS_MAX	32	/* split mode: 2 hand-over endpoints each */
 #define BURST		64	/* messages per burst, callfenced's CFD_BATCH */
 #define MSG_MAX		2048
 /* Generated calls per second of simulated time: the default generator
@@ -113,7 +114,7 @@ struct worker {
 	/* Producer side. */
 	size_t next;			/* pool index, steps of n_workers */
 	uint64_t cycle;
-	uint32_t claimed[WORKERS_MAX];
+	unsigned from;			/* its hand-over endpoint as producer */
 	struct cf_call call;		/* decode buffer */
 	struct cf_sip_msg sip;
 	struct cf_ss7_stats ss7;
@@ -138,9 +139,11 @@ struct run {
 	enum mode mode;
 	unsigned n;
 	int ncpu;
-	/* ring[p * n + w]: producer p to worker w.  Inline mode never uses
-	 * ring[w * n + w]: a worker judges its own calls at once. */
-	struct cf_ring **ring;
+	/* The daemon's hand-over rings.  Endpoints 0..n-1 are the judging
+	 * workers; in split mode n+i is worker i's producer thread.
+	 * Inline mode has no ring from a worker to itself: it judges its
+	 * own calls at once. */
+	struct cf_handover *handover;
 	struct worker *w;
 	int go, stop;			/* set by control, read by all */
 	int producers_done;
@@ -266,44 +269,36 @@ end_pass(struct worker *w)
 
 /* Judge what producers handed @w, in place on the rings; returns the
  * calls taken. */
+static void
+judge_handed(void *ctx, void *elem)
+{
+	const struct job *j = elem;
+
+	judge(ctx, &j->call, j->t0);
+}
+
 static unsigned
 drain(struct worker *w)
 {
-	struct run *r = w->run;
-	unsigned p, k, total = 0;
+	unsigned total;
 
-	for (p = 0; p < r->n; p++) {
-		struct cf_ring *ring = r->ring[p * r->n + w->id];
-		uint32_t n;
-
-		if (r->mode == MODE_INLINE && p == w->id)
-			continue;
-		n = cf_ring_ready(ring, BURST);
-		for (k = 0; k < n; k++) {
-			const struct job *j = cf_ring_peek(ring, k);
-
-			judge(w, &j->call, j->t0);
-		}
-		cf_ring_release(ring, n);
-		total += n;
-	}
+	/* One inline worker judges everything itself: no rings. */
+	if (!w->run->handover)
+		return 0;
+	total = cf_handover_drain(w->run->handover, w->id, BURST,
+				  judge_handed, w);
 	if (total)
 		end_pass(w);
 	return total;
 }
 
+/* Nobody sleeps here: workers spin and yield, so the wake-ups the
+ * daemon would send are not needed. */
 static void
 publish(struct worker *w)
 {
-	struct run *r = w->run;
-	unsigned o;
-
-	for (o = 0; o < r->n; o++)
-		if (w->claimed[o]) {
-			cf_ring_publish(r->ring[w->id * r->n + o],
-					w->claimed[o]);
-			w->claimed[o] = 0;
-		}
+	if (w->run->handover)
+		cf_handover_flush(w->run->handover, w->from);
 }
 
 /*
@@ -316,11 +311,10 @@ static struct job *
 claim(struct worker *w, unsigned owner)
 {
 	struct run *r = w->run;
-	struct cf_ring *ring = r->ring[w->id * r->n + owner];
 	struct job *j;
 	bool waited = false;
 
-	while (!(j = cf_ring_claim(ring, w->claimed[owner]))) {
+	while (!(j = cf_handover_claim(r->handover, w->from, owner))) {
 		if (!waited)
 			w->ring_waits++;
 		waited = true;
@@ -328,7 +322,6 @@ claim(struct worker *w, unsigned owner)
 		if (r->mode != MODE_INLINE || !drain(w))
 			sched_yield();
 	}
-	w->claimed[owner]++;
 	return j;
 }
 
@@ -475,7 +468,7 @@ run_one(const struct opts *o, const struct pool *pool, const char *cfr,
 		.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN),
 	};
 	struct cf_plane_worker *w0;
-	unsigned i, a;
+	unsigned i, a, eps;
 	uint64_t t0;
 	int rc = -1;
 
@@ -490,18 +483,15 @@ run_one(const struct opts *o, const struct pool *pool, const char *cfr,
 	udp_hist_init(&res->hist);
 	if (r.ncpu < 1)
 		r.ncpu = 1;
-	r.ring = calloc((size_t)n * n, sizeof(*r.ring));
+	eps = mode == MODE_SPLIT ? 2 * n : n;
+	/* --ring elements on every ring, as each one used to have. */
+	r.handover = eps > 1 ? cf_handover_new(eps, (uint32_t)o->ring *
+					       (eps - 1), sizeof(struct job)) :
+			       NULL;
 	r.w = aligned_alloc(64, n * sizeof(*r.w));
-	if (!r.ring || !r.w)
+	if ((eps > 1 && !r.handover) || !r.w)
 		goto out;
 	memset(r.w, 0, n * sizeof(*r.w));
-	for (i = 0; i < n * n; i++) {
-		if (mode == MODE_INLINE && i / n == i % n)
-			continue;
-		r.ring[i] = cf_ring_new((uint32_t)o->ring, sizeof(struct job));
-		if (!r.ring[i])
-			goto out;
-	}
 	for (i = 0; i < n; i++) {
 		struct worker *w = &r.w[i];
 
@@ -511,6 +501,7 @@ run_one(const struct opts *o, const struct pool *pool, const char *cfr,
 		udp_hist_init(&w->hist);
 		cf_events_init(&w->ev);
 		w->pw = cf_plane_worker(r.plane, i);
+		w->from = mode == MODE_SPLIT ? n + i : i;
 	}
 	for (i = 0; i < n; i++) {
 		if (pthread_create(&r.w[i].thread, NULL, worker_main, &r.w[i]))
@@ -545,9 +536,7 @@ run_one(const struct opts *o, const struct pool *pool, const char *cfr,
 	rc = 0;
 out:
 	cf_plane_free(r.plane);
-	for (i = 0; r.ring && i < n * n; i++)
-		cf_ring_free(r.ring[i]);
-	free(r.ring);
+	cf_handover_free(r.handover);
 	free(r.w);
 	return rc;
 }

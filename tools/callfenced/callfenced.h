@@ -24,6 +24,7 @@
 #include <urcu-qsbr.h>
 
 #include <callfence/call.h>
+#include <callfence/handover.h>
 #include <callfence/ingress.h>
 #include <callfence/metrics.h>
 #include <callfence/plane.h>
@@ -171,6 +172,7 @@ struct cfd {
 
 	struct cf_worker *workers[CFD_WORKERS_MAX];
 	unsigned int n_workers;
+	struct cf_handover *handover;	/* between workers; NULL with one */
 	int stop;			/* set by control; read by all */
 	int draining;			/* workers that stopped producing */
 
@@ -196,7 +198,7 @@ int cfd_rules_reload(struct cfd *d, char *why, size_t size);
 
 /* Create worker @id with its sockets and buffers.  Control thread. */
 struct cf_worker *cfd_worker_new(struct cfd *d, unsigned int id);
-/* Connect the hand-over rings once every worker exists.  Control thread. */
+/* Make the hand-over rings once every worker exists.  Control thread. */
 int cfd_worker_link(struct cfd *d);
 int cfd_worker_start(struct cf_worker *w);
 void cfd_worker_join(struct cf_worker *w);

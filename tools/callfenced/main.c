@@ -78,6 +78,7 @@ stop_all(struct cfd *d, bool *stuck)
 	cfd_control_close(d);
 	for (i = 0; i < d->n_workers; i++)
 		cfd_worker_free(d->workers[i]);
+	cf_handover_free(d->handover);
 	cfd_tap_free(d->tap);
 	cfd_vlog_free(d->vlog);
 	cf_plane_free(d->plane);

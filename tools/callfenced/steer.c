@@ -1,23 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Hand-over: every call is judged on the core that owns its caller
- * (cf_plane_owner(): the caller's block, keyed hash), so that core alone
- * holds the caller's heuristic state and its retransmission cache entry.
- * Calls cross on SPSC rings, one per ordered pair of workers; a full ring
- * is the overload case.  Jobs are
- * built in place in the ring's slots and published once per receive
- * burst, so a burst costs one release store per destination and at most
- * one wake-up per sleeping owner.
- *
- * Wake-up protocol (no lost wake-up, no syscall while the owner runs):
- * the owner sets `sleeping`, issues a full fence, then checks its rings
- * before blocking in poll(); a producer enqueues, issues a full fence,
- * then reads `sleeping` and writes the owner's eventfd only if it is
- * set.  Either the owner sees the job or the producer sees the flag.
+ * Hand-over in the daemon: every call is judged on the core that owns
+ * its caller (cf_plane_owner(): the caller's block, keyed hash), so that
+ * core alone holds the caller's heuristic state and its retransmission
+ * cache entry.  The engine's hand-over rings (callfence/handover.h) carry
+ * the jobs, built in place and published once per receive burst; this
+ * file wires them to the workers and wakes a sleeping owner through its
+ * eventfd, at most once per burst.
  */
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,50 +18,33 @@
 struct cfd_job *
 cfd_steer_claim(struct cf_worker *w, unsigned int owner)
 {
-	struct cfd_job *j = cf_ring_claim(w->to[owner], w->claimed[owner]);
+	return cf_handover_claim(w->d->handover, w->id, owner);
+}
 
-	if (j)
-		w->claimed[owner]++;
-	return j;
+void
+cfd_steer_unclaim(struct cf_worker *w, unsigned int owner)
+{
+	cf_handover_unclaim(w->d->handover, w->id, owner);
 }
 
 void
 cfd_steer_flush(struct cf_worker *w)
 {
-	struct cfd *d = w->d;
+	uint64_t wake;
 	unsigned int i;
-	bool any = false;
 
-	for (i = 0; i < d->n_workers; i++) {
-		if (!w->claimed[i])
-			continue;
-		/* Release: the jobs are written before the owner sees them. */
-		cf_ring_publish(w->to[i], w->claimed[i]);
-		any = true;
-	}
-	if (!any)
+	if (!w->d->handover)
 		return;
-	/* Pairs with the owner's fence between setting `sleeping` and
-	 * looking at its rings (see the top of this file). */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (i = 0; i < d->n_workers; i++) {
-		if (!w->claimed[i])
-			continue;
-		w->claimed[i] = 0;
-		if (__atomic_load_n(&d->workers[i]->sleeping, __ATOMIC_RELAXED))
-			cfd_worker_wake(d->workers[i]);
-	}
+	wake = cf_handover_flush(w->d->handover, w->id);
+	for (i = 0; wake; i++, wake >>= 1)
+		if (wake & 1)
+			cfd_worker_wake(w->d->workers[i]);
 }
 
 bool
 cfd_steer_pending(const struct cf_worker *w)
 {
-	unsigned int i;
-
-	for (i = 0; i < w->d->n_workers; i++)
-		if (w->from[i] && cf_ring_count(w->from[i]) > 0)
-			return true;
-	return false;
+	return w->d->handover && cf_handover_pending(w->d->handover, w->id);
 }
 
 void
@@ -85,18 +60,10 @@ cfd_worker_wake(struct cf_worker *w)
 int
 cfd_worker_link(struct cfd *d)
 {
-	unsigned int i, j;
-
-	for (i = 0; i < d->n_workers; i++) {
-		for (j = 0; j < d->n_workers; j++) {
-			if (i == j)
-				continue;
-			d->workers[i]->to[j] = cf_ring_new(d->cfg.ring_size,
-							   sizeof(struct cfd_job));
-			if (!d->workers[i]->to[j])
-				return -1;
-			d->workers[j]->from[i] = d->workers[i]->to[j];
-		}
-	}
-	return 0;
+	if (d->n_workers < 2)
+		return 0;
+	/* ring-size is each worker's inbound room, whatever the count. */
+	d->handover = cf_handover_new(d->n_workers, d->cfg.ring_size,
+				      sizeof(struct cfd_job));
+	return d->handover ? 0 : -1;
 }

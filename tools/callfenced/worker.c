@@ -478,7 +478,7 @@ on_invite(struct cf_worker *w, unsigned int li, const char *buf, size_t len,
 		 * does not parse): not a call we can answer.  A claimed
 		 * slot is unpublished, so the next claim reuses it. */
 		if (j != &w->job)
-			w->claimed[owner]--;
+			cfd_steer_unclaim(w, owner);
 		count(w, s->decode_err[CF_SIP_ERR_TOO_LONG]);
 		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
 		return;
@@ -718,25 +718,21 @@ rx(struct cf_worker *w, unsigned int li)
 	return (unsigned int)n;
 }
 
+static void
+judge_handed(void *ctx, void *job)
+{
+	judge(ctx, job);
+}
+
 /* Judge what other cores handed us, in place on the rings; returns jobs
  * taken. */
 static unsigned int
 drain(struct cf_worker *w)
 {
-	unsigned int i, k, total = 0;
-	uint32_t n;
-
-	for (i = 0; i < w->d->n_workers; i++) {
-		if (!w->from[i])
-			continue;
-		n = cf_ring_ready(w->from[i], CFD_BATCH);
-		for (k = 0; k < n; k++)
-			judge(w, cf_ring_peek(w->from[i], k));
-		/* Every reply is built: the producer may reuse the slots. */
-		cf_ring_release(w->from[i], n);
-		total += n;
-	}
-	return total;
+	if (!w->d->handover)
+		return 0;
+	return cf_handover_drain(w->d->handover, w->id, CFD_BATCH,
+				 judge_handed, w);
 }
 
 /* Nothing to do: sleep until a datagram, a hand-over or shutdown. */
@@ -750,16 +746,17 @@ idle(struct cf_worker *w)
 	for (i = 0; i < w->n_socks; i++)
 		pfd[i] = (struct pollfd){ .fd = w->socks[i], .events = POLLIN };
 	pfd[i] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
-	__atomic_store_n(&w->sleeping, 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!cfd_steer_pending(w) &&
+	/* Marked sleeping before the last look at the rings (see
+	 * callfence/handover.h): no hand-over is missed. */
+	if ((!w->d->handover || cf_handover_sleep(w->d->handover, w->id)) &&
 	    !__atomic_load_n(&w->d->stop, __ATOMIC_ACQUIRE)) {
 		/* Offline: a reload's grace period does not wait for us. */
 		cf_plane_offline(w->pw);
 		poll(pfd, w->n_socks + 1, 200);
 		cf_plane_online(w->pw);
 	}
-	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
+	if (w->d->handover)
+		cf_handover_wake(w->d->handover, w->id);
 	if (pfd[w->n_socks].revents & POLLIN)
 		if (read(w->wake_fd, &v, sizeof(v)) < 0)
 			v = 0;
@@ -983,9 +980,6 @@ cfd_worker_free(struct cf_worker *w)
 			close(w->socks[i]);
 		free(w->tx[i]);
 	}
-	/* Each worker frees the rings it produces on. */
-	for (i = 0; i < CFD_WORKERS_MAX; i++)
-		cf_ring_free(w->to[i]);
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
 	free(w->rx_buf);

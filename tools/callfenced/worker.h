@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 
 #include <callfence/events.h>
+#include <callfence/handover.h>
 #include <callfence/sip.h>
 #include <callfence/sip_reply.h>
 
@@ -76,10 +77,6 @@ struct cf_worker {
 	unsigned int n_socks;
 	int hep;			/* index of the HEP socket, or -1 */
 	int wake_fd;			/* eventfd: producers wake us */
-	/* to[i]: this worker produces, worker i consumes; from[i] is
-	 * worker i's to[id].  NULL for i == id. */
-	struct cf_ring *to[CFD_WORKERS_MAX];
-	struct cf_ring *from[CFD_WORKERS_MAX];
 	struct cf_ring *log;		/* to the logger, or NULL */
 	struct cf_plane_worker *pw;	/* our judge context */
 	uint64_t *m;			/* our metrics block */
@@ -87,16 +84,9 @@ struct cf_worker {
 	pthread_t thread;
 	bool started;
 
-	/* Written by this worker, read by producers: set while blocked in
-	 * poll() so they know to write wake_fd.  Own cache line. */
-	int sleeping __attribute__((aligned(64)));
-
 	/* Everything below: this worker only. */
 	uint64_t pass_ns;		/* monotonic time of the pass */
 	uint64_t wall_ns;		/* wall time of the pass */
-	/* Jobs written in place on to[i] this pass, not yet published:
-	 * published (and the owner woken) once per receive burst. */
-	uint32_t claimed[CFD_WORKERS_MAX];
 	struct cf_sip_msg msg;		/* the datagram being decoded */
 	struct cf_events ev;		/* its SIP-I part, decoder counters */
 	struct cf_call call;		/* its call, before it is steered */
@@ -128,6 +118,8 @@ struct cf_worker {
  * ring is full.  The job travels at the next cfd_steer_flush().  Worker
  * thread that produces on that ring. */
 struct cfd_job *cfd_steer_claim(struct cf_worker *w, unsigned int owner);
+/* Give back the slot claimed last for @owner (the job was not made). */
+void cfd_steer_unclaim(struct cf_worker *w, unsigned int owner);
 /* Publish the jobs claimed this burst, one release store per ring, and
  * wake the owners that sleep: once per receive burst, owning worker. */
 void cfd_steer_flush(struct cf_worker *w);
