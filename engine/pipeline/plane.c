@@ -13,6 +13,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -327,7 +328,6 @@ cf_plane_judge(struct cf_plane_worker *w, const struct cf_call *call,
 {
 	struct plane_snap *s = w->snap;
 	unsigned int i, n;
-	int rc = 0;
 
 	if (cf_ruleset_judge(s->rs, s->scratch[w->id], call, v) < 0) {
 		/* A scratch that does not fit its ruleset is a bug; say so
@@ -352,7 +352,7 @@ cf_plane_judge(struct cf_plane_worker *w, const struct cf_call *call,
 	if (v->monitor_count > n)
 		bump(&w->monitor_hits[CF_PLANE_RULE_SLOTS - 1],
 		     v->monitor_count - n);
-	return rc;
+	return 0;
 }
 
 void
@@ -418,30 +418,34 @@ load(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-uint64_t
-cf_plane_calls(const struct cf_plane *p, enum cf_proto proto,
-	       enum cf_action action)
+/* A counter at byte @off of every worker's context, summed. */
+static uint64_t
+sum_workers(const struct cf_plane *p, size_t off)
 {
 	uint64_t sum = 0;
 	unsigned int i;
 
+	for (i = 0; i < p->n_workers; i++)
+		sum += load((const uint64_t *)((const char *)&p->workers[i] +
+					       off));
+	return sum;
+}
+
+uint64_t
+cf_plane_calls(const struct cf_plane *p, enum cf_proto proto,
+	       enum cf_action action)
+{
 	if ((unsigned int)proto >= CF_PROTO__COUNT ||
 	    (unsigned int)action >= CF_ACTION__COUNT)
 		return 0;
-	for (i = 0; i < p->n_workers; i++)
-		sum += load(&p->workers[i].calls[proto][action]);
-	return sum;
+	return sum_workers(p, offsetof(struct cf_plane_worker,
+				       calls[proto][action]));
 }
 
 uint64_t
 cf_plane_judge_errors(const struct cf_plane *p)
 {
-	uint64_t sum = 0;
-	unsigned int i;
-
-	for (i = 0; i < p->n_workers; i++)
-		sum += load(&p->workers[i].judge_errors);
-	return sum;
+	return sum_workers(p, offsetof(struct cf_plane_worker, judge_errors));
 }
 
 unsigned int
@@ -459,27 +463,19 @@ cf_plane_rule_name(const struct cf_plane *p, unsigned int slot)
 uint64_t
 cf_plane_rule_hits(const struct cf_plane *p, unsigned int slot)
 {
-	uint64_t sum = 0;
-	unsigned int i;
-
 	if (slot >= CF_PLANE_RULE_SLOTS)
 		return 0;
-	for (i = 0; i < p->n_workers; i++)
-		sum += load(&p->workers[i].rule_hits[slot]);
-	return sum;
+	return sum_workers(p, offsetof(struct cf_plane_worker,
+				       rule_hits[slot]));
 }
 
 uint64_t
 cf_plane_monitor_hits(const struct cf_plane *p, unsigned int slot)
 {
-	uint64_t sum = 0;
-	unsigned int i;
-
 	if (slot >= CF_PLANE_RULE_SLOTS)
 		return 0;
-	for (i = 0; i < p->n_workers; i++)
-		sum += load(&p->workers[i].monitor_hits[slot]);
-	return sum;
+	return sum_workers(p, offsetof(struct cf_plane_worker,
+				       monitor_hits[slot]));
 }
 
 int
