@@ -29,7 +29,7 @@ struct cfd_job {
 	struct cf_call call;
 	uint8_t kind;			/* enum cfd_job_kind */
 	uint64_t key;			/* transaction key, never 0 */
-	uint64_t fp;			/* the request's bytes, hashed */
+	uint64_t fp;			/* what its verdict depends on */
 	uint64_t t0_ns;			/* monotonic receive time */
 	union cfd_addr peer;
 	uint8_t listen;			/* socket index it came to */
