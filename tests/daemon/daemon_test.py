@@ -61,11 +61,18 @@ RUNNING = []
 
 
 def kill_running():
-    # A failed check must not leave a daemon holding meson's pipes.
+    # A failed check must not leave a daemon holding meson's pipes, nor
+    # a Kamailio's children behind: those run in their own session and
+    # go as a process group.
     for p in RUNNING:
+        if getattr(p, 'group', False):
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if p.poll() is None:
             p.kill()
-            p.wait()
+        p.wait()
 
 
 def free_port(kind=socket.SOCK_DGRAM):
@@ -767,7 +774,9 @@ def test_kamailio(tmp):
     k = subprocess.Popen([kamailio, '-f', cfg, '-DD', '-E', '-m', '32',
                           '-M', '4', '-Y', tmp, '-w', tmp,
                           '-P', os.path.join(tmp, 'kamailio.pid')],
-                         stdout=subprocess.DEVNULL, stderr=kerr)
+                         stdout=subprocess.DEVNULL, stderr=kerr,
+                         start_new_session=True)
+    k.group = True
     RUNNING.append(k)
     # Ready when it answers an OPTIONS (sl: 404 or 200, any answer).
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -847,11 +856,12 @@ def test_kamailio(tmp):
           % (n - n_ok, n_ok))
     check(d.metric('callfence_sip_messages_total', kind='ack_absorbed') == n,
           'kamailio acknowledged each final answer (%d ACKs absorbed)' % n)
-    k.send_signal(signal.SIGTERM)
+    os.killpg(k.pid, signal.SIGTERM)
     try:
         k.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        k.kill()
+        os.killpg(k.pid, signal.SIGKILL)
+        k.wait()
     d.stop()
 
 
