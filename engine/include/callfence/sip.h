@@ -33,8 +33,13 @@
 /* Bounds of the repeated-header arrays.  A message carrying more values
  * than these is rejected (CF_SIP_ERR_TOO_MANY_HEADERS) rather than cut
  * short: a reply must echo every Via, and a rule must not miss an
- * identity hidden behind the bound. */
-#define CF_SIP_VIA_MAX		16
+ * identity hidden behind the bound.  Vias: an IMS INVITE crosses P-, I-
+ * and S-CSCFs, application servers and IBCFs on both sides, each adding
+ * one or two (20-30 seen); a request forwarded as often as Max-Forwards
+ * allows (70, RFC 3261 §8.1.1.6) is rarer than the bytes to hold it.
+ * 64 costs 768 bytes of struct cf_sip_msg over 16, and nothing per
+ * parse: cf_sip_parse() clears no array. */
+#define CF_SIP_VIA_MAX		64
 #define CF_SIP_PAI_MAX		8
 #define CF_SIP_PPI_MAX		4
 #define CF_SIP_RPID_MAX		4
