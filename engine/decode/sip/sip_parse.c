@@ -776,8 +776,15 @@ sip_start_line(struct cf_sip_msg *msg, const char *p, size_t len)
 	sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - p));
 	if (!sp2 || sp2 == sp1 + 1)
 		return -CF_SIP_ERR_BAD_START_LINE;
-	if (!sip_version(sp2 + 1, len - (size_t)(sp2 + 1 - p)))
+	i = len - (size_t)(sp2 + 1 - p);
+	if (!sip_version(sp2 + 1, i)) {
+		/* One word that is not SIP/2.0 is a version a server answers
+		 * 505; more white space (RFC 4475 lwsruri, trws) or none at
+		 * all is a malformed line, answered 400 (RFC 3261 §8.2). */
+		if (!i || memchr(sp2 + 1, ' ', i) || memchr(sp2 + 1, '\t', i))
+			return -CF_SIP_ERR_BAD_START_LINE;
 		return -CF_SIP_ERR_BAD_VERSION;
+	}
 	msg->request = true;
 	msg->method_name = sip_span(p, (size_t)(sp1 - p));
 	msg->method = (uint8_t)sip_method(p, (size_t)(sp1 - p));

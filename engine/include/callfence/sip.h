@@ -55,7 +55,9 @@ enum cf_sip_err {
 	CF_SIP_ERR_TOO_LONG,		/* more than CF_SIP_MSG_MAX bytes */
 	CF_SIP_ERR_NUL_BYTE,		/* NUL in the start line or headers */
 	CF_SIP_ERR_BAD_START_LINE,	/* not a Request- or Status-Line */
-	CF_SIP_ERR_BAD_VERSION,		/* not SIP/2.0 */
+	CF_SIP_ERR_BAD_VERSION,		/* a version other than SIP/2.0 (white
+					 * space in the request line's last
+					 * field is BAD_START_LINE) */
 	CF_SIP_ERR_BAD_STATUS,		/* status code not 3 digits 100-699 */
 	CF_SIP_ERR_NO_COLON,		/* a header line without ':' */
 	CF_SIP_ERR_BAD_HEADER_NAME,	/* empty or not a token */

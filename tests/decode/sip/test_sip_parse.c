@@ -371,6 +371,13 @@ static const struct bad bad[] = {
 	{ "HTTP", "GET / HTTP/1.1\r\n\r\n", 0, CF_SIP_ERR_BAD_VERSION },
 	{ "SIP/3.0", "INVITE sip:b@h SIP/3.0\r\n\r\n", 0,
 	  CF_SIP_ERR_BAD_VERSION },
+	/* More white space is a bad line (400), not a version (505). */
+	{ "SP after the version", "OPTIONS sip:b@h SIP/2.0  \r\n\r\n", 0,
+	  CF_SIP_ERR_BAD_START_LINE },
+	{ "SP in the URI", "INVITE sip:b@h; lr SIP/2.0\r\n\r\n", 0,
+	  CF_SIP_ERR_BAD_START_LINE },
+	{ "no version", "INVITE sip:b@h \r\n\r\n", 0,
+	  CF_SIP_ERR_BAD_START_LINE },
 	{ "status 99", "SIP/2.0 099 Odd\r\n\r\n", 0, CF_SIP_ERR_BAD_STATUS },
 	{ "status 700", "SIP/2.0 700 Odd\r\n\r\n", 0, CF_SIP_ERR_BAD_STATUS },
 	{ "status 4 digits", "SIP/2.0 2000 OK\r\n\r\n", 0,
