@@ -792,6 +792,28 @@ sip_start_line(struct cf_sip_msg *msg, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Whether every NUL in [@p, @end) is the second byte of a quoted-pair:
+ * RFC 3261 §25.1 lets "\" escape any byte but LF and CR in a quoted
+ * string.  A NUL after an odd run of backslashes is escaped; whether the
+ * run is inside quotes is not tracked, which lets through only escaped
+ * NULs outside quotes, as harmless to every reader as those inside.
+ */
+static bool
+sip_nuls_escaped(const char *p, const char *end)
+{
+	const char *z = p, *b;
+
+	while (z < end && (z = memchr(z, '\0', (size_t)(end - z)))) {
+		for (b = z; b > p && b[-1] == '\\'; b--)
+			;
+		if (!((z - b) & 1))
+			return false;
+		z++;
+	}
+	return true;
+}
+
 /* Skip the empty lines RFC 3261 §7.5 says to ignore before a message. */
 static size_t
 sip_skip_crlf(const char *buf, size_t len)
@@ -867,8 +889,9 @@ cf_sip_parse(struct cf_sip_msg *msg, const char *buf, size_t len,
 	msg->buf = p;
 	msg->hdr_len = (uint32_t)(q - p);
 	/* The scan saw every header byte: a NUL can hide a header from a
-	 * C-string consumer further on. */
-	if (sip_scan_nul_before(&sc, q))
+	 * C-string consumer further on.  Only a quoted-pair may hold one
+	 * (RFC 4475 intmeth), and only then is the slow look needed. */
+	if (sip_scan_nul_before(&sc, q) && !sip_nuls_escaped(eol + 1, q))
 		return -CF_SIP_ERR_NUL_BYTE;
 
 	rc = sip_check_mandatory(msg);

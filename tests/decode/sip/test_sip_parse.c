@@ -343,6 +343,41 @@ test_ims_vias(void **state)
 	assert_span(msg.via[33], "SIP/2.0/UDP p33;branch=z9hG4bK33");
 }
 
+/* A quoted-pair may escape a NUL (RFC 3261 §25.1; RFC 4475 intmeth has
+ * "NUL:\<NUL>" in a display name); a bare one is still refused. */
+static void
+test_escaped_nul(void **state)
+{
+	static const char ok[] =
+		"OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n"
+		"From: <sip:a@a>;tag=1\r\n"
+		"To: \"NUL:\\\0 BEL:\\\a\" <sip:b@h>\r\n"
+		"Call-ID: e\r\nCSeq: 1 OPTIONS\r\n\r\n";
+	static const char bare[] =
+		"OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n"
+		"From: <sip:a@a>;tag=1\r\n"
+		"To: \"NUL:\\\\\0\" <sip:b@h>\r\n"
+		"Call-ID: e\r\nCSeq: 1 OPTIONS\r\n\r\n";
+	struct cf_sip_msg msg;
+	char *b;
+
+	b = malloc(sizeof(ok) - 1);
+	assert_non_null(b);
+	memcpy(b, ok, sizeof(ok) - 1);
+	assert_int_equal(cf_sip_parse(&msg, b, sizeof(ok) - 1, 0),
+			 (ssize_t)sizeof(ok) - 1);
+	assert_int_equal(msg.to.len,
+			 sizeof("\"NUL:\\\0 BEL:\\\a\" <sip:b@h>") - 1);
+	free(b);
+	/* "\\" is an escaped backslash: the NUL after it is bare. */
+	b = malloc(sizeof(bare) - 1);
+	assert_non_null(b);
+	memcpy(b, bare, sizeof(bare) - 1);
+	assert_int_equal(cf_sip_parse(&msg, b, sizeof(bare) - 1, 0),
+			 -CF_SIP_ERR_NUL_BYTE);
+	free(b);
+}
+
 /* A minimal valid request around one extra header line @extra. */
 #define WITH(extra) \
 	"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n" \
@@ -690,6 +725,7 @@ main(void)
 		cmocka_unit_test(test_leading_crlf),
 		cmocka_unit_test(test_via_bound),
 		cmocka_unit_test(test_ims_vias),
+		cmocka_unit_test(test_escaped_nul),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_content_length_short),
 		cmocka_unit_test(test_truncated_every_offset),
