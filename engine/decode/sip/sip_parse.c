@@ -75,6 +75,7 @@ static const char *const err_names[CF_SIP_ERR__COUNT] = {
 	[CF_SIP_ERR_NO_CALL_EVENT]	= "no-call-event",
 	[CF_SIP_ERR_BAD_MULTIPART]	= "bad-multipart",
 	[CF_SIP_ERR_TOO_MANY_PARTS]	= "too-many-parts",
+	[CF_SIP_ERR_BAD_VIA]		= "bad-via",
 };
 
 static const char *const method_names[CF_SIP_METHOD__COUNT] = {

@@ -77,6 +77,8 @@ enum cf_sip_err {
 	CF_SIP_ERR_NO_CALL_EVENT,	/* cf_sip_to_call(): not a call event */
 	CF_SIP_ERR_BAD_MULTIPART,	/* no usable boundary, or no delimiter */
 	CF_SIP_ERR_TOO_MANY_PARTS,	/* more than CF_SIP_PARTS_MAX parts */
+	CF_SIP_ERR_BAD_VIA,		/* cf_sip_check(): a Via value is not
+					 * sent-protocol sent-by *params */
 	CF_SIP_ERR__COUNT,
 };
 
@@ -292,6 +294,22 @@ bool cf_sip_uri_has_number(const struct cf_sip_uri *uri);
  */
 int cf_sip_to_call(const struct cf_sip_msg *msg,
 		   const struct cf_numplan *plan, struct cf_call *call);
+
+/*
+ * The RFC 3261 syntax a server checks before it answers a parsed message
+ * (§8.2; §25.1), which cf_sip_parse() and cf_sip_to_call() leave alone so
+ * that a mirror reads what the network carries:
+ *  - every Via is sent-protocol LWS sent-by *( ";" param );
+ *  - From, To and the first Contact are name-addr or addr-spec: an
+ *    unquoted display name is tokens, no white space just inside <>, an
+ *    addr-spec without ',' or '?', parameters "name[=value]" with no empty
+ *    one (";;"); Contact may be "*";
+ *  - a request's Request-URI parses and has no headers component
+ *    (§19.1.1: "?..." belongs in a 3xx Contact, not in a Request-URI).
+ * Returns 0, -CF_SIP_ERR_BAD_VIA or -CF_SIP_ERR_BAD_URI; a message that
+ * fails is answered 400 (cf_sip_answer_kind() in sip_reply.h).
+ */
+int cf_sip_check(const struct cf_sip_msg *msg);
 
 /* ------------------------------------------------------------------ */
 /* Body parts: RFC 2046 §5.1 multipart, or the one body (SIP-I, RFC 3204) */
