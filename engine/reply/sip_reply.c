@@ -38,10 +38,42 @@ end(struct out *o)
 	return o->len > (size_t)(1u << 30) ? -1 : (int)o->len;
 }
 
+/* A failed build: an empty string and -1. */
+static int
+fail(char *buf, size_t size)
+{
+	if (size > 0)
+		buf[0] = '\0';
+	return -1;
+}
+
 static void
 puts_(struct out *o, const char *s)
 {
 	put(o, s, strlen(s));
+}
+
+static bool
+is_ctl(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+/* A string of the caller's (a phrase, a rule name, a Reason value) on
+ * its line: control bytes are dropped, so none can end the line early
+ * and start a header the caller did not mean. */
+static void
+put_text(struct out *o, const char *s)
+{
+	const char *start = s;
+
+	for (; *s; s++) {
+		if (is_ctl(*s) && *s != '\t') {
+			put(o, start, (size_t)(s - start));
+			start = s + 1;
+		}
+	}
+	put(o, start, (size_t)(s - start));
 }
 
 static void
@@ -66,7 +98,9 @@ is_lws(char c)
 
 /* A header value as received, but a folded one on one line: a run of
  * white space containing CR or LF becomes one space (RFC 3261 §7.3.1
- * gives folding no meaning). */
+ * gives folding no meaning).  A CR or LF that is not folding (a bare CR,
+ * which the parser leaves in a value) goes the same way, so no byte of
+ * a value can end its line. */
 static void
 put_value(struct out *o, const struct cf_sip_span *v)
 {
@@ -109,6 +143,38 @@ put_header(struct out *o, const char *name, const struct cf_sip_span *v)
 	put(o, "\r\n", 2);
 }
 
+/* ---- The echo block ------------------------------------------------- */
+
+/* What a response copies from its request (§8.2.6.2), wherever it was
+ * read from: a parsed message, or the raw bytes of one that did not
+ * parse (recover()).  Spans into the request. */
+struct head {
+	const struct cf_sip_span *via;
+	unsigned int n_via;
+	struct cf_sip_span from;
+	struct cf_sip_span to;
+	struct cf_sip_span call_id;
+	struct cf_sip_span cseq_num;	/* digits as received */
+	struct cf_sip_span cseq_method;
+	uint32_t cseq;			/* valid when cseq_ok */
+	bool cseq_ok;			/* else cseq_num is echoed as is */
+};
+
+static void
+head_of(struct head *h, const struct cf_sip_msg *req)
+{
+	h->via = req->via;
+	h->n_via = req->n_via;
+	h->from = req->from;
+	h->to = req->to;
+	h->call_id = req->call_id;
+	h->cseq_num.p = NULL;
+	h->cseq_num.len = 0;
+	h->cseq_method = req->cseq_method;
+	h->cseq = req->cseq;
+	h->cseq_ok = true;
+}
+
 /* Mix a span into a running hash; an absent span differs from an empty
  * one only by position, which is enough here. */
 static uint64_t
@@ -117,8 +183,8 @@ mix(uint64_t h, const struct cf_sip_span *s)
 	return cf_hash64(h ^ (s->p ? cf_hash_bytes(s->p, s->len) : 0x5bd1e995));
 }
 
-void
-cf_sip_reply_tag(const struct cf_sip_msg *req, char *buf)
+static void
+head_tag(const struct head *hd, char *buf)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct cf_sip_span from_tag = { 0 }, branch = { 0 }, params;
@@ -126,22 +192,22 @@ cf_sip_reply_tag(const struct cf_sip_msg *req, char *buf)
 	uint64_t h = 0x63616c6c66656e63ULL;	/* "callfenc" */
 	unsigned int i;
 
-	if (req->from.p && cf_sip_parse_addr(req->from.p, req->from.len,
-					     &from) == 0)
+	if (hd->from.p && cf_sip_parse_addr(hd->from.p, hd->from.len,
+					    &from) == 0)
 		from_tag = from.tag;
 	else
-		from_tag = req->from;
-	if (req->n_via > 0) {
-		const char *semi = memchr(req->via[0].p, ';', req->via[0].len);
+		from_tag = hd->from;
+	if (hd->n_via > 0) {
+		const char *semi = memchr(hd->via[0].p, ';', hd->via[0].len);
 
 		if (semi) {
 			params.p = semi;
-			params.len = (uint32_t)(req->via[0].len -
-						(uint32_t)(semi - req->via[0].p));
+			params.len = (uint32_t)(hd->via[0].len -
+						(uint32_t)(semi - hd->via[0].p));
 			cf_sip_param(&params, "branch", &branch);
 		}
 	}
-	h = mix(h, &req->call_id);
+	h = mix(h, &hd->call_id);
 	h = mix(h, &from_tag);
 	h = mix(h, &branch);
 	for (i = 0; i < 16; i++)
@@ -149,41 +215,309 @@ cf_sip_reply_tag(const struct cf_sip_msg *req, char *buf)
 	buf[16] = '\0';
 }
 
-int
-cf_sip_reply_echo(char *buf, size_t size, const struct cf_sip_msg *req)
+void
+cf_sip_reply_tag(const struct cf_sip_msg *req, char *buf)
 {
-	struct out o = { buf, size, 0 };
+	struct head h;
+
+	head_of(&h, req);
+	head_tag(&h, buf);
+}
+
+/*
+ * Every Via, From, To (tagged), Call-ID and CSeq of @h.  A To that does
+ * not parse fails when @to_must_parse, else is echoed as received with
+ * no tag added: where a tag would go in it is unknowable, and the 400 it
+ * goes into is matched on Via and CSeq (§17.1.3), not on To.
+ */
+static int
+put_echo(struct out *o, const struct head *h, bool to_must_parse)
+{
 	struct cf_sip_addr to;
+	bool to_ok;
 	unsigned int i;
 
-	if (size > 0)
-		buf[0] = '\0';
-	if (!req->request || !req->to.p ||
-	    cf_sip_parse_addr(req->to.p, req->to.len, &to) < 0)
+	to_ok = h->to.p && cf_sip_parse_addr(h->to.p, h->to.len, &to) == 0;
+	if (!to_ok && to_must_parse)
 		return -1;
-	for (i = 0; i < req->n_via; i++)
-		put_header(&o, "Via", &req->via[i]);
-	put_header(&o, "From", &req->from);
-	puts_(&o, "To: ");
-	put_value(&o, &req->to);
-	if (!to.tag.p) {
+	for (i = 0; i < h->n_via; i++)
+		put_header(o, "Via", &h->via[i]);
+	put_header(o, "From", &h->from);
+	puts_(o, "To: ");
+	put_value(o, &h->to);
+	if (to_ok && !to.tag.p) {
 		/* §8.2.6.2: the UAS adds a tag to a To that has none; ours
 		 * is derived from the request so retransmissions agree. */
 		char tag[17];
 
-		cf_sip_reply_tag(req, tag);
-		puts_(&o, ";tag=");
-		put(&o, tag, 16);
+		head_tag(h, tag);
+		puts_(o, ";tag=");
+		put(o, tag, 16);
 	}
-	put(&o, "\r\n", 2);
-	put_header(&o, "Call-ID", &req->call_id);
-	puts_(&o, "CSeq: ");
-	put_uint(&o, req->cseq);
-	put(&o, " ", 1);
-	put_value(&o, &req->cseq_method);
-	put(&o, "\r\n", 2);
+	put(o, "\r\n", 2);
+	put_header(o, "Call-ID", &h->call_id);
+	puts_(o, "CSeq: ");
+	if (h->cseq_ok)
+		put_uint(o, h->cseq);
+	else
+		put_value(o, &h->cseq_num);
+	put(o, " ", 1);
+	put_value(o, &h->cseq_method);
+	put(o, "\r\n", 2);
+	return 0;
+}
+
+int
+cf_sip_reply_echo(char *buf, size_t size, const struct cf_sip_msg *req)
+{
+	struct out o = { buf, size, 0 };
+	struct head h;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (!req->request)
+		return -1;
+	head_of(&h, req);
+	if (put_echo(&o, &h, true) < 0)
+		return fail(buf, size);
 	return end(&o);
 }
+
+/* ---- The Contact of a 302 ------------------------------------------- */
+
+/*
+ * What a part of a URI may hold unescaped (RFC 3261 §25.1, RFC 3966),
+ * besides unreserved characters and escapes.  ',' and '?' are left out
+ * even where the grammar allows them (a user part): a reader that splits
+ * Contact at commas, or a URI's headers at the first '?', without minding
+ * the grammar would find a second URI or a header there.
+ */
+enum uri_part {
+	URI_USER,	/* user-unreserved but , ?: & = + $ ; / */
+	URI_PASSWORD,	/* & = + $ */
+	URI_TEL,	/* a tel: number: digits, separators, + */
+	URI_PARAMS,	/* param-unreserved [ ] / : & + $, and ; = between */
+	URI_OPAQUE,	/* absoluteURI: uric but , ?, and [ ] */
+};
+
+static bool
+uri_unreserved(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+	       c == '!' || c == '~' || c == '*' || c == '\'' || c == '(' ||
+	       c == ')';
+}
+
+/* reserved = ; / ? : @ & = + $ , */
+static bool
+uri_reserved(char c)
+{
+	return c && strchr(";/?:@&=+$,", c);
+}
+
+static bool
+uri_allowed(char c, enum uri_part part)
+{
+	static const char *const extra[] = {
+		[URI_USER]	= "&=+$;/",
+		[URI_PASSWORD]	= "&=+$",
+		[URI_TEL]	= "+",
+		[URI_PARAMS]	= "[]/:&+$;=",
+		[URI_OPAQUE]	= ";/:@&=+$[]",
+	};
+
+	return c && strchr(extra[part], c);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The @len bytes at @p as part @part of a URI, each byte either copied
+ * (allowed there), escaped (not reserved, so "%XX" means the same, RFC
+ * 3261 §19.1.4: '"', '<', '>', '#', a '%' that escapes nothing, bytes
+ * past ASCII) or refused (a reserved byte out of place: it would change
+ * where the URI's parts are).  A control byte is refused raw or escaped:
+ * an SBC that unescapes a user part to build its next request must not
+ * find a line break in it.  Returns 0 or -1.
+ */
+static int
+put_uri_part(struct out *o, const char *p, size_t len, enum uri_part part)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, run = 0;
+	int hi, lo;
+	char esc[3];
+
+	for (i = 0; i < len; i++) {
+		char c = p[i];
+
+		if (uri_unreserved(c) || uri_allowed(c, part))
+			continue;
+		put(o, p + run, i - run);
+		run = i + 1;
+		if (c == '%' && i + 2 < len && (hi = hexval(p[i + 1])) >= 0 &&
+		    (lo = hexval(p[i + 2])) >= 0) {
+			if (is_ctl((char)(hi << 4 | lo)))
+				return -1;
+			put(o, p + i, 3);
+			i += 2;
+			run = i + 1;
+			continue;
+		}
+		if (is_ctl(c) || uri_reserved(c))
+			return -1;
+		esc[0] = '%';
+		esc[1] = hex[(unsigned char)c >> 4];
+		esc[2] = hex[(unsigned char)c & 0xf];
+		put(o, esc, 3);
+	}
+	put(o, p + run, len - run);
+	return 0;
+}
+
+/* A host as a URI may carry it: a hostname or IPv4 address (letters,
+ * digits, '-', '.', and the '_' real hosts have), or an IPv6 address,
+ * bracketed as it must be ("[...]"), or bare as in captures, which is
+ * written bracketed.  Anything else is refused. */
+static int
+put_host(struct out *o, const struct cf_sip_span *h)
+{
+	const char *p = h->p;
+	size_t len = h->len, i;
+	bool v6 = false;
+
+	if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {
+		v6 = true;
+		p++;
+		len -= 2;
+	} else if (memchr(p, ':', len)) {
+		v6 = true;
+	}
+	if (!len)
+		return -1;
+	for (i = 0; i < len; i++) {
+		char c = p[i];
+
+		if (v6 ? !(hexval(c) >= 0 || c == ':' || c == '.') :
+			 !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+			   c == '_'))
+			return -1;
+	}
+	if (v6)
+		put(o, "[", 1);
+	put(o, p, len);
+	if (v6)
+		put(o, "]", 1);
+	return 0;
+}
+
+/*
+ * The Contact URI of a 302 for Request-URI @ruri, rebuilt from its
+ * parsed parts (cf_sip_parse_uri()) and never copied whole: every byte
+ * written is either one the grammar allows in the part it is in, or an
+ * escape, so nothing in it can close the angle brackets around it, start
+ * a second URI or a header.  Headers ("?...") are dropped: a 3xx
+ * Contact's headers are put into the redirected request (§19.1.5),
+ * which is the caller's to choose, not ours to relay.
+ */
+static int
+put_contact(struct out *o, const char *ruri, size_t len)
+{
+	struct cf_sip_uri u;
+	const char *rest, *at, *colon, *e;
+	size_t slen;
+
+	if (!ruri || !len || cf_sip_parse_uri(ruri, len, &u) < 0)
+		return -1;
+	/* The scheme is made of scheme characters (the parser checked). */
+	slen = (size_t)((const char *)memchr(u.all.p, ':', u.all.len) -
+			u.all.p);
+	put(o, u.all.p, slen + 1);
+	rest = u.all.p + slen + 1;
+	e = u.all.p + u.all.len;
+
+	switch (u.scheme) {
+	case CF_SIP_SCHEME_SIP:
+	case CF_SIP_SCHEME_SIPS:
+		if (u.user.p) {
+			/* userinfo: from the scheme's ':' to the '@' that
+			 * the host follows; "sip:@h" has none to write. */
+			at = u.host.p - 1;
+			if (at <= rest || *at != '@')
+				return -1;
+			colon = memchr(rest, ':', (size_t)(at - rest));
+			if (put_uri_part(o, rest, (size_t)((colon ? colon : at) -
+							   rest), URI_USER) < 0)
+				return -1;
+			if (colon) {
+				put(o, ":", 1);
+				if (put_uri_part(o, colon + 1,
+						 (size_t)(at - colon - 1),
+						 URI_PASSWORD) < 0)
+					return -1;
+			}
+			put(o, "@", 1);
+		}
+		if (put_host(o, &u.host) < 0)
+			return -1;
+		if (u.port) {
+			put(o, ":", 1);
+			put_uint(o, u.port);
+		}
+		if (u.params.p) {
+			put(o, ";", 1);
+			if (put_uri_part(o, u.params.p, u.params.len,
+					 URI_PARAMS) < 0)
+				return -1;
+		}
+		return 0;
+	case CF_SIP_SCHEME_TEL:
+		if (!u.user.len || put_uri_part(o, u.user.p, u.user.len,
+						URI_TEL) < 0)
+			return -1;
+		if (u.params.p) {
+			put(o, ";", 1);
+			if (put_uri_part(o, u.params.p, u.params.len,
+					 URI_PARAMS) < 0)
+				return -1;
+		}
+		return 0;
+	default:
+		/* absoluteURI: the part before any '?' */
+		at = memchr(rest, '?', (size_t)(e - rest));
+		if (at)
+			e = at;
+		if (e == rest)
+			return -1;
+		return put_uri_part(o, rest, (size_t)(e - rest), URI_OPAQUE);
+	}
+}
+
+int
+cf_sip_reply_contact(char *buf, size_t size, const char *ruri, size_t len)
+{
+	struct out o = { buf, size, 0 };
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (put_contact(&o, ruri, len) < 0)
+		return fail(buf, size);
+	return end(&o);
+}
+
+/* ---- Status lines and the kinds' headers ---------------------------- */
 
 /* Reason phrases of the codes a screening server sends (RFC 3261 §21,
  * RFC 8688 for 608). */
@@ -218,6 +552,16 @@ cf_sip_reply_phrase(unsigned int code)
 	return "Unknown";
 }
 
+static void
+put_status(struct out *o, unsigned int code, const char *phrase)
+{
+	puts_(o, "SIP/2.0 ");
+	put_uint(o, code);
+	put(o, " ", 1);
+	put_text(o, phrase ? phrase : cf_sip_reply_phrase(code));
+	put(o, "\r\n", 2);
+}
+
 int
 cf_sip_reply_finish(char *buf, size_t size, const char *echo,
 		    size_t echo_len, const char *ruri, size_t ruri_len,
@@ -230,34 +574,31 @@ cf_sip_reply_finish(char *buf, size_t size, const char *echo,
 	if (p->code < 100 || p->code > 699 ||
 	    (p->contact_ruri && (!ruri || ruri_len == 0)))
 		return -1;
-	puts_(&o, "SIP/2.0 ");
-	put_uint(&o, p->code);
-	put(&o, " ", 1);
-	puts_(&o, p->phrase ? p->phrase : cf_sip_reply_phrase(p->code));
-	put(&o, "\r\n", 2);
+	put_status(&o, p->code, p->phrase);
 	put(&o, echo, echo_len);
 	if (p->contact_ruri) {
 		/* The caller routes on to where it was going: the SBC reads
 		 * the Contact of a 302 as the next hop (DESIGN.md). */
 		puts_(&o, "Contact: <");
-		put(&o, ruri, ruri_len);
+		if (put_contact(&o, ruri, ruri_len) < 0)
+			return fail(buf, size);
 		puts_(&o, ">\r\n");
 	}
 	if (p->privacy_id)
 		puts_(&o, "Privacy: id\r\n");
 	if (p->suspect_rule) {
 		puts_(&o, CF_SIP_REPLY_VERDICT_HDR ": suspect; rule=");
-		puts_(&o, p->suspect_rule);
+		put_text(&o, p->suspect_rule);
 		put(&o, "\r\n", 2);
 	}
 	if (p->reason_hdr) {
 		puts_(&o, "Reason: ");
-		puts_(&o, p->reason_hdr);
+		put_text(&o, p->reason_hdr);
 		put(&o, "\r\n", 2);
 	}
 	if (p->allow) {
 		puts_(&o, "Allow: ");
-		puts_(&o, p->allow);
+		put_text(&o, p->allow);
 		put(&o, "\r\n", 2);
 	}
 	if (p->retry_after) {
@@ -290,18 +631,22 @@ cf_sip_reply(char *buf, size_t size, const struct cf_sip_msg *req,
 		n = cf_sip_reply_finish(NULL, 0, "", 0, req->ruri.p,
 					req->ruri.len, p);
 		if (n < 0)
-			return -1;
+			return fail(buf, size);
 		return n + elen;
 	}
-	slen = snprintf(status, sizeof(status), "SIP/2.0 %u %s\r\n", p->code,
-			p->phrase ? p->phrase : cf_sip_reply_phrase(p->code));
+	{
+		struct out so = { status, sizeof(status), 0 };
+
+		put_status(&so, p->code, p->phrase);
+		slen = end(&so);
+	}
 	if (slen < 0 || (size_t)slen >= sizeof(status) ||
 	    (size_t)(slen + elen) >= size) {
 		n = cf_sip_reply_finish(NULL, 0, "", 0, req->ruri.p,
 					req->ruri.len, p);
+		buf[0] = '\0';
 		if (n < 0)
 			return -1;
-		buf[0] = '\0';
 		return n + elen;
 	}
 	memmove(buf + slen, buf, (size_t)elen);
@@ -311,6 +656,8 @@ cf_sip_reply(char *buf, size_t size, const struct cf_sip_msg *req,
 	return cf_sip_reply_finish(buf, size, buf + slen, (size_t)elen,
 				   req->ruri.p, req->ruri.len, p);
 }
+
+/* ---- Kinds of reply ------------------------------------------------- */
 
 void
 cf_sip_reply_for_verdict(struct cf_sip_reply_params *p, enum cf_action action,

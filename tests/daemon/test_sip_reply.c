@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <callfence/call.h>
+#include <callfence/number.h>
 #include <callfence/sip.h>
 #include <callfence/sip_reply.h>
 
@@ -299,6 +301,215 @@ bad_arguments(void **state)
 	assert_string_equal(cf_sip_reply_phrase(299), "Unknown");
 }
 
+/* ---- The 302 Contact ------------------------------------------------ */
+
+struct contact_vec {
+	const char *ruri;
+	const char *contact;	/* NULL: refused */
+};
+
+static const struct contact_vec contacts[] = {
+	/* Kept as they are. */
+	{ "sip:+12025550170;npdi;rn=+12025550999@h;user=phone",
+	  "sip:+12025550170;npdi;rn=+12025550999@h;user=phone" },
+	{ "sips:bob@[2001:db8::1]:5061", "sips:bob@[2001:db8::1]:5061" },
+	{ "sip:alice:secret@atlanta.example.com:5060;transport=tcp",
+	  "sip:alice:secret@atlanta.example.com:5060;transport=tcp" },
+	{ "SIP:gw_1.example.net", "SIP:gw_1.example.net" },
+	{ "tel:+1-202-555-0100;phone-context=+1",
+	  "tel:+1-202-555-0100;phone-context=+1" },
+	{ "urn:service:sos", "urn:service:sos" },
+	{ "sip:sips%3Auser%40example.com@example.net",
+	  "sip:sips%3Auser%40example.com@example.net" },
+	/* Headers are dropped (RFC 4475 escruri; ?Route= would be put
+	 * into the INVITE the SBC sends on). */
+	{ "sip:user@example.com?Route=%3Csip:example.com%3E",
+	  "sip:user@example.com" },
+	{ "sip:u@h;lr?Route=<sip:evil>&Call-ID=x", "sip:u@h;lr" },
+	{ "http://x.example/y?z", "http://x.example/y" },
+	/* Closing the brackets and a second URI: the host "b>" is no host. */
+	{ "sip:a@b>;x,<sip:evil>", NULL },
+	{ "sip:a@h;x,<sip:evil>", NULL },
+	{ "sip:evil>,<sip:x@y", NULL },
+	{ "sip:a,b@h", NULL },
+	{ "sip:a?b@h", NULL },
+	{ "tel:+1?Route=x", NULL },
+	{ "foo:a,b", NULL },
+	/* A '>' or quote that would not be structure is escaped. */
+	{ "sip:a>b@h", "sip:a%3Eb@h" },
+	{ "sip:a@h;x>", "sip:a@h;x%3E" },
+	{ "sip:\"a\"@h", "sip:%22a%22@h" },
+	{ "sip:a@h;p=\"x\"", "sip:a@h;p=%22x%22" },
+	{ "foo:a\"b<c>", "foo:a%22b%3Cc%3E" },
+	{ "sip:u%zz@h", "sip:u%25zz@h" },
+	{ "sip:\xc3\xbc@h", "sip:%C3%BC@h" },
+	/* Line breaks, raw or escaped, are refused; so is NUL. */
+	{ "sip:a%0d%0aX-Evil:1@h", NULL },
+	{ "sip:a%0D%0A@h", NULL },
+	{ "sip:%00@h", NULL },
+	{ "sip:a\rX:1@h", NULL },
+	{ "sip:a\x01@h", NULL },
+	{ "sip:a@h;x=%7f", NULL },
+	/* Structure out of place, no host, no URI. */
+	{ "sip:u:p:q@h", NULL },
+	{ "sip:@h", NULL },
+	{ "sip:h%zz", NULL },
+	{ "<sip:user@example.com>", NULL },
+	{ "sip:user@example.com; lr", NULL },
+	{ "", NULL },
+	/* A bare IPv6 host (captures) gets its brackets; the port it
+	 * had is kept. */
+	{ "sip:4321@fec0:0:0:0:216:d3ff:fe0d:22c:5060",
+	  "sip:4321@[fec0:0:0:0:216:d3ff:fe0d:22c]:5060" },
+};
+
+static void
+contact_rebuilt(void **state)
+{
+	char out[256], expect[300];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(contacts) / sizeof(contacts[0]); i++) {
+		const struct contact_vec *v = &contacts[i];
+
+		print_message("%s\n", v->ruri);
+		n = cf_sip_reply_contact(out, sizeof(out), v->ruri,
+					 strlen(v->ruri));
+		if (!v->contact) {
+			assert_int_equal(n, -1);
+			assert_string_equal(out, "");
+			continue;
+		}
+		assert_int_equal(n, (int)strlen(v->contact));
+		assert_string_equal(out, v->contact);
+		assert_true((size_t)n <= 3 * strlen(v->ruri));
+		/* Measured alike, and it parses back as the URI it is. */
+		assert_int_equal(cf_sip_reply_contact(NULL, 0, v->ruri,
+						      strlen(v->ruri)), n);
+		snprintf(expect, sizeof(expect), "<%s>", out);
+		{
+			struct cf_sip_addr a;
+
+			assert_int_equal(cf_sip_parse_addr(expect,
+							   strlen(expect), &a),
+					 0);
+			assert_int_equal(a.uri.all.len, (uint32_t)n);
+			assert_null(a.uri.headers.p);
+		}
+		assert_null(strpbrk(out, "<>\",? \t\r\n"));
+	}
+}
+
+/* An INVITE whose Request-URI is @ruri (no CR/LF in it). */
+static size_t
+invite_to(char *buf, size_t size, const char *ruri)
+{
+	return (size_t)snprintf(buf, size,
+		"INVITE %s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-i\r\n"
+		"From: <sip:+441632960001@a.example>;tag=f\r\n"
+		"To: <sip:+441632960002@b.example>\r\n"
+		"Call-ID: inj@192.0.2.1\r\nCSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n", ruri);
+}
+
+/* Every CR of @n bytes at @s is followed by LF and every LF preceded
+ * by CR: no line end but the builder's. */
+static bool
+crlf_only(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((s[i] == '\r' && (i + 1 == n || s[i + 1] != '\n')) ||
+		    (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')))
+			return false;
+	return true;
+}
+
+/* Count the lines of @reply starting with @name ("Contact:"). */
+static int
+lines(const char *reply, const char *name)
+{
+	const char *p = reply;
+	int n = 0;
+
+	while (p && *p) {
+		if (!strncmp(p, name, strlen(name)))
+			n++;
+		p = strstr(p, "\r\n");
+		if (p)
+			p += 2;
+	}
+	return n;
+}
+
+/* Injection through the Request-URI: the 302 has one Contact, no header
+ * the builder did not write, or there is no 302 (finish() says -1 and
+ * the call is answered 400). */
+static void
+contact_injection(void **state)
+{
+	static const char *const ruris[] = {
+		"sip:a@b>;x,<sip:evil>",
+		"sip:u@h?Route=%3Csip:evil%3E",
+		"sip:u@h;lr?Route=<sip:evil@x>",
+		"sip:a%0d%0aRoute:<sip:evil>@h",
+		"sip:\"a\r\nX:1\"@h",
+		"sip:\"a\"@h>,\"b\"<sip:evil>",
+		"sip:a@h;x=\"\r\nContact: <sip:evil>\"",
+	};
+	struct cf_sip_reply_params p;
+	struct cf_sip_msg m, r;
+	char req[1024], out[2048];
+	size_t i, len;
+	int n;
+
+	(void)state;
+	cf_sip_reply_allow(&p);
+	for (i = 0; i < sizeof(ruris) / sizeof(ruris[0]); i++) {
+		print_message("%s\n", ruris[i]);
+		len = invite_to(req, sizeof(req), ruris[i]);
+		if (cf_sip_parse(&m, req, len, 0) < 0)
+			continue;	/* a CR or LF cut the line itself */
+		n = cf_sip_reply(out, sizeof(out), &m, &p);
+		if (n < 0)
+			continue;
+		assert_int_equal(cf_sip_parse(&r, out, (size_t)n, 0), n);
+		assert_false(r.request);
+		assert_int_equal(lines(out, "Contact:"), 1);
+		assert_int_equal(lines(out, "Route:"), 0);
+		assert_int_equal(lines(out, "X:"), 0);
+		assert_null(strstr(out, "evil"));
+		assert_true(crlf_only(out, (size_t)n));
+	}
+	/* The message parsed but R-URI and headers are refused: finish()
+	 * refuses, and the decision is 400 bad-uri. */
+	len = invite_to(req, sizeof(req), "sip:a@b>;x,<sip:evil>");
+	assert_true(cf_sip_parse(&m, req, len, 0) > 0);
+	assert_int_equal(cf_sip_reply_finish(out, sizeof(out), "", 0,
+					     m.ruri.p, m.ruri.len, &p), -1);
+	assert_string_equal(out, "");
+	/* A block reply needs no Contact. */
+	cf_sip_reply_for_verdict(&p, CF_ACTION_BLOCK, CF_REPLY_603, "r");
+	assert_true(cf_sip_reply(out, sizeof(out), &m, &p) > 0);
+}
+
+/* The caller's strings cannot end their line either. */
+static void
+caller_strings(void **state)
+{
+	struct fixture *f = *state;
+	struct cf_sip_reply_params p;
+
+	cf_sip_reply_for_verdict(&p, CF_ACTION_SUSPECT, CF_REPLY_NONE,
+				 "wan\r\nX-Evil: 1");
+	check(f, &p, "SIP/2.0 302 Moved Temporarily",
+	      CONTACT "X-Callfence-Verdict: suspect; rule=wanX-Evil: 1\r\n");
+}
+
 int
 main(void)
 {
@@ -318,6 +529,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(short_buffers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(bad_arguments, setup,
+						teardown),
+		cmocka_unit_test(contact_rebuilt),
+		cmocka_unit_test(contact_injection),
+		cmocka_unit_test_setup_teardown(caller_strings, setup,
 						teardown),
 	};
 

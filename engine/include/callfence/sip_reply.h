@@ -16,6 +16,11 @@
  * cf_sip_reply_finish() writes the whole reply from an echo block and the
  * Request-URI.  cf_sip_reply() does both.
  *
+ * No byte of the request reaches a reply where it could end a line: folded
+ * and bare CR/LF in echoed values become one space, the 302 Contact is
+ * rebuilt from the parsed Request-URI (cf_sip_reply_contact()), and the
+ * caller's strings (phrase, rule name, Reason) lose their control bytes.
+ *
  * Every function writes into a caller's buffer like snprintf (returns the
  * length the full text has; >= size means cut, and the buffer then holds a
  * NUL-terminated prefix), allocates nothing, locks nothing and may run on
@@ -82,9 +87,11 @@ int cf_sip_reply_echo(char *buf, size_t size, const struct cf_sip_msg *req);
 
 /*
  * The reply: status line, the @echo_len bytes of @echo, the kind's
- * headers (Contact: <@ruri> when asked), Content-Length: 0 and the blank
- * line.  Returns the length like snprintf, or -1 when @p asks for a
- * Contact and @ruri is empty, or the code is out of range.
+ * headers (Contact: <cf_sip_reply_contact(@ruri)> when asked),
+ * Content-Length: 0 and the blank line.  Returns the length like snprintf,
+ * or -1 when the code is out of range, or @p asks for a Contact and @ruri
+ * does not make one: a call whose Request-URI cannot be sent on by a 302
+ * cannot be allowed, answer it 400.
  */
 int cf_sip_reply_finish(char *buf, size_t size, const char *echo,
 			size_t echo_len, const char *ruri, size_t ruri_len,
@@ -93,6 +100,25 @@ int cf_sip_reply_finish(char *buf, size_t size, const char *echo,
 /* Both steps at once, for a parsed request. */
 int cf_sip_reply(char *buf, size_t size, const struct cf_sip_msg *req,
 		 const struct cf_sip_reply_params *p);
+
+/*
+ * The Contact URI of a 302 sent on to Request-URI @ruri (@len bytes), as
+ * it goes between the angle brackets: rebuilt from the URI's parsed parts,
+ * never copied whole.  Scheme, userinfo, host, port and parameters are
+ * kept; headers ("?...") are dropped (the SBC would put them into the
+ * call it sends on, §19.1.5).  A byte that is not reserved but may not
+ * stand where it is ('"', '<', '>', '#', a stray '%', non-ASCII) is
+ * %-escaped, which means the same (§19.1.4); a bare IPv6 host gets its
+ * brackets.  Refused (-1): a URI that does not parse; a reserved byte out
+ * of place, which would move the URI's parts; ',' and '?' in a user part
+ * (a careless reader would see a second URI or headers there); a host that
+ * is not a hostname, IPv4 or IPv6 address; a control byte, raw or escaped
+ * (%0D%0A), that whoever unescapes the user part would find.  So the text
+ * holds no '<', '>', '"', ',', '?', white space or control byte.
+ * Returns the length like snprintf, or -1 (and an empty @buf).
+ */
+int cf_sip_reply_contact(char *buf, size_t size, const char *ruri,
+			 size_t len);
 
 /*
  * The To tag a reply to @req carries when the request's To has none: 16
