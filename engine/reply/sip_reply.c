@@ -536,6 +536,7 @@ static const struct {
 	{ 481, "Call/Transaction Does Not Exist" },
 	{ 500, "Server Internal Error" },
 	{ 503, "Service Unavailable" },
+	{ 505, "Version Not Supported" },
 	{ 603, "Decline" },
 	{ 607, "Unwanted" },
 	{ 608, "Rejected" },
@@ -655,6 +656,358 @@ cf_sip_reply(char *buf, size_t size, const struct cf_sip_msg *req,
 	 * needed because put() copies to an offset <= its source. */
 	return cf_sip_reply_finish(buf, size, buf + slen, (size_t)elen,
 				   req->ruri.p, req->ruri.len, p);
+}
+
+/* ---- 400 and 505 ---------------------------------------------------- */
+
+/* What recover() reads from raw bytes: a struct head and the Vias. */
+struct raw {
+	struct head h;
+	struct cf_sip_span method;
+	struct cf_sip_span version;
+	struct cf_sip_span via[CF_SIP_VIA_MAX];
+};
+
+static bool
+is_token(char c)
+{
+	return uri_unreserved(c) ? c != '(' && c != ')' :
+				   c && strchr("%+`", c);
+}
+
+static bool
+ieq(const char *s, const char *lc, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		if (c != lc[i])
+			return false;
+	}
+	return true;
+}
+
+static struct cf_sip_span
+span(const char *p, size_t len)
+{
+	struct cf_sip_span s = { p, (uint32_t)len };
+
+	return s;
+}
+
+/* The span [@p, @e) without white space at either end. */
+static struct cf_sip_span
+trimmed(const char *p, const char *e)
+{
+	while (p < e && is_lws(*p))
+		p++;
+	while (e > p && is_lws(e[-1]))
+		e--;
+	return span(p, (size_t)(e - p));
+}
+
+/* Whether every NUL in @v is escaped by a quoted-pair, as cf_sip_parse()
+ * accepts it: a value with a bare one is not echoed (bytes after it are
+ * the kind a C-string reader never sees). */
+static bool
+nuls_escaped(const struct cf_sip_span *v)
+{
+	const char *z = v->p, *e = v->p + v->len, *b;
+
+	while (z < e && (z = memchr(z, '\0', (size_t)(e - z)))) {
+		for (b = z; b > v->p && b[-1] == '\\'; b--)
+			;
+		if (!((z - b) & 1))
+			return false;
+		z++;
+	}
+	return true;
+}
+
+/* One Via value, if it has bytes; false when there is no room. */
+static bool
+push_via(struct raw *r, struct cf_sip_span v)
+{
+	v = trimmed(v.p, v.p + v.len);
+	if (!v.len)
+		return true;
+	if (r->h.n_via >= CF_SIP_VIA_MAX)
+		return false;
+	r->via[r->h.n_via++] = v;
+	return true;
+}
+
+/* The values of one Via header field, split at commas outside quotes and
+ * <> exactly as cf_sip_parse() splits them, so that a message both read
+ * gets the same Vias from each. */
+static bool
+split_vias(struct raw *r, const char *v, size_t len)
+{
+	const char *start = v, *gt;
+	size_t i = 0;
+
+	if (!memchr(v, ',', len))
+		return push_via(r, span(v, len));
+	while (i < len) {
+		switch (v[i]) {
+		case '"':
+			for (i++; i < len && v[i] != '"'; i++)
+				if (v[i] == '\\')
+					i++;
+			break;
+		case '<':
+			gt = memchr(v + i + 1, '>', len - i - 1);
+			i = gt ? (size_t)(gt - v) : len;
+			break;
+		case ',':
+			if (!push_via(r, span(start, (size_t)(v + i - start))))
+				return false;
+			start = v + i + 1;
+			break;
+		}
+		i++;
+	}
+	return push_via(r, span(start, (size_t)(v + len - start)));
+}
+
+/* CSeq = 1*DIGIT LWS Method; the number is kept as text when it is too
+ * big for one (RFC 4475 scalar02: a 400 still echoes it). */
+static bool
+split_cseq(struct head *h, const struct cf_sip_span *v)
+{
+	size_t i = 0, m;
+	uint64_t n = 0;
+
+	while (i < v->len && v->p[i] >= '0' && v->p[i] <= '9') {
+		if (n <= 0x7fffffff)
+			n = n * 10 + (uint64_t)(v->p[i] - '0');
+		i++;
+	}
+	for (m = i; m < v->len && is_lws(v->p[m]); m++)
+		;
+	if (!i || m == i || m == v->len)
+		return false;
+	h->cseq_method = span(v->p + m, v->len - m);
+	for (; m < v->len; m++)
+		if (!is_token(v->p[m]))
+			return false;
+	h->cseq_num = span(v->p, i);
+	h->cseq_ok = i <= 10 && n <= 0x7fffffff;
+	h->cseq = (uint32_t)n;
+	return true;
+}
+
+enum raw_hdr { RAW_OTHER, RAW_VIA, RAW_FROM, RAW_TO, RAW_CALL_ID, RAW_CSEQ };
+
+static enum raw_hdr
+raw_classify(const char *n, size_t len)
+{
+	if (len == 1) {
+		switch (n[0] | 0x20) {
+		case 'v': return RAW_VIA;
+		case 'f': return RAW_FROM;
+		case 't': return RAW_TO;
+		case 'i': return RAW_CALL_ID;
+		}
+		return RAW_OTHER;
+	}
+#define IS(lc) (len == sizeof(lc) - 1 && ieq(n, lc, len))
+	if (IS("via"))
+		return RAW_VIA;
+	if (IS("from"))
+		return RAW_FROM;
+	if (IS("to"))
+		return RAW_TO;
+	if (IS("call-id"))
+		return RAW_CALL_ID;
+	if (IS("cseq"))
+		return RAW_CSEQ;
+#undef IS
+	return RAW_OTHER;
+}
+
+/*
+ * From the raw bytes of a request that cf_sip_parse() refused, what a
+ * response to it needs: the start line must look like a request's
+ * (a method token, SP, and a last word "SIP/..."), and every Via, a
+ * From, To, Call-ID and CSeq must be there.  Lenient where the reason
+ * for refusing does not touch them (a second From, a bad Content-Length,
+ * a header line with no colon, a body cut short, headers never ended):
+ * the first of each is taken, lines that are not header fields are
+ * skipped, a field cut by the end of the bytes is dropped.  Strict
+ * where an echo could do harm: a value with a bare NUL is as absent.
+ * Returns 0, or -1 when no response can be built: a response, an ACK
+ * (never answered, §17.1.1.3), not a request line, a missing header, more
+ * Vias than CF_SIP_VIA_MAX (a reply must carry all of them).
+ */
+static int
+recover(const char *buf, size_t len, struct raw *r)
+{
+	const char *p = buf, *end, *eol, *le, *m, *t, *v, *q;
+	struct cf_sip_span cseq = { 0 };
+
+	memset(&r->h, 0, sizeof(r->h));
+	r->h.via = r->via;
+	if (len > CF_SIP_MSG_MAX)
+		len = CF_SIP_MSG_MAX;
+	end = buf + len;
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	eol = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+	if (!eol)
+		return -1;
+	le = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+	if (le - p >= 4 && ieq(p, "sip/", 4))
+		return -1;
+	for (m = p; m < le && is_token(*m); m++)
+		;
+	if (m == p || m == le || *m != ' ')
+		return -1;
+	r->method = span(p, (size_t)(m - p));
+	if (r->method.len == 3 && !memcmp(p, "ACK", 3))
+		return -1;
+	for (t = le; t > m && (t[-1] == ' ' || t[-1] == '\t'); t--)
+		;
+	for (v = t; v > m && v[-1] != ' ' && v[-1] != '\t'; v--)
+		;
+	if (t - v < 4 || !ieq(v, "sip/", 4))
+		return -1;
+	r->version = span(v, (size_t)(t - v));
+
+	for (q = eol + 1; q < end;) {
+		const char *line_end, *h_end, *colon, *ne;
+		struct cf_sip_span val;
+		enum raw_hdr type;
+
+		line_end = memchr(q, '\n', (size_t)(end - q));
+		if (!line_end)
+			break;
+		if (line_end == q || (line_end == q + 1 && *q == '\r'))
+			break;		/* the blank line: end of headers */
+		/* The field goes on over lines that start with white
+		 * space; one cut by the end of the bytes is dropped. */
+		h_end = line_end;
+		while (h_end + 1 < end && (h_end[1] == ' ' || h_end[1] == '\t')) {
+			h_end = memchr(h_end + 1, '\n', (size_t)(end - h_end - 1));
+			if (!h_end)
+				break;
+		}
+		if (!h_end)
+			break;
+		colon = memchr(q, ':', (size_t)(line_end - q));
+		type = RAW_OTHER;
+		if (colon && *q != ' ' && *q != '\t') {
+			for (ne = colon; ne > q && (ne[-1] == ' ' ||
+						    ne[-1] == '\t'); ne--)
+				;
+			for (m = q; m < ne && is_token(*m); m++)
+				;
+			if (m == ne && ne > q)
+				type = raw_classify(q, (size_t)(ne - q));
+		}
+		q = h_end + 1;
+		if (type == RAW_OTHER)
+			continue;
+		val = trimmed(colon + 1, h_end);
+		if (!val.len || !nuls_escaped(&val))
+			continue;
+		switch (type) {
+		case RAW_VIA:
+			if (!split_vias(r, val.p, val.len))
+				return -1;
+			break;
+		case RAW_FROM:
+			if (!r->h.from.p)
+				r->h.from = val;
+			break;
+		case RAW_TO:
+			if (!r->h.to.p)
+				r->h.to = val;
+			break;
+		case RAW_CALL_ID:
+			if (!r->h.call_id.p)
+				r->h.call_id = val;
+			break;
+		case RAW_CSEQ:
+			if (!cseq.p)
+				cseq = val;
+			break;
+		case RAW_OTHER:
+			break;
+		}
+	}
+	if (!r->h.n_via || !r->h.from.p || !r->h.to.p || !r->h.call_id.p ||
+	    !cseq.p || !split_cseq(&r->h, &cseq))
+		return -1;
+	return 0;
+}
+
+/* @err as an enum cf_sip_err, whichever sign it was passed with. */
+static enum cf_sip_err
+err_of(int err)
+{
+	if (err < 0)
+		err = -err;
+	return err < CF_SIP_ERR__COUNT ? (enum cf_sip_err)err : CF_SIP_OK;
+}
+
+/* "SIP/2.0 400 Bad Request" (or 505), the echo, a Warning naming @err
+ * (399, a miscellaneous warning, from agent "callfence", §20.43). */
+static int
+put_error(char *buf, size_t size, const struct head *h, unsigned int code,
+	  enum cf_sip_err err)
+{
+	struct out o = { buf, size, 0 };
+
+	put_status(&o, code, NULL);
+	put_echo(&o, h, false);
+	puts_(&o, "Warning: 399 callfence \"");
+	puts_(&o, cf_sip_err_name(err));
+	puts_(&o, "\"\r\nContent-Length: 0\r\n\r\n");
+	return end(&o);
+}
+
+static int
+bad_request(char *buf, size_t size, const char *msg, size_t len,
+	    unsigned int code, enum cf_sip_err err)
+{
+	struct raw r;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (!msg || recover(msg, len, &r) < 0)
+		return -1;
+	return put_error(buf, size, &r.h, code, err);
+}
+
+int
+cf_sip_reply_bad_request(char *buf, size_t size, const char *msg,
+			 size_t len, int err)
+{
+	enum cf_sip_err e = err_of(err);
+
+	return bad_request(buf, size, msg, len,
+			   e == CF_SIP_ERR_BAD_VERSION ? 505 : 400, e);
+}
+
+int
+cf_sip_reply_bad_msg(char *buf, size_t size, const struct cf_sip_msg *req,
+		     int err)
+{
+	enum cf_sip_err e = err_of(err);
+	struct head h;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (!req->request || req->method == CF_SIP_METHOD_ACK || !req->n_via)
+		return -1;
+	head_of(&h, req);
+	return put_error(buf, size, &h, e == CF_SIP_ERR_BAD_VERSION ? 505 : 400,
+			 e);
 }
 
 /* ---- Kinds of reply ------------------------------------------------- */

@@ -384,7 +384,7 @@ contact_rebuilt(void **state)
 		}
 		assert_int_equal(n, (int)strlen(v->contact));
 		assert_string_equal(out, v->contact);
-		assert_true((size_t)n <= 3 * strlen(v->ruri));
+		assert_true((size_t)n <= CF_SIP_REPLY_CONTACT_MAX(strlen(v->ruri)));
 		/* Measured alike, and it parses back as the URI it is. */
 		assert_int_equal(cf_sip_reply_contact(NULL, 0, v->ruri,
 						      strlen(v->ruri)), n);
@@ -510,6 +510,286 @@ caller_strings(void **state)
 	      CONTACT "X-Callfence-Verdict: suspect; rule=wanX-Evil: 1\r\n");
 }
 
+/* ---- 400 and 505 ---------------------------------------------------- */
+
+/* A request that cf_sip_parse() refuses: two Call-IDs and a Content-
+ * Length longer than the body.  The 400 takes the first of each. */
+static const char dup[] =
+	"INVITE sip:+441632960002@b.example SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-d1,\r\n"
+	" SIP/2.0/UDP 192.0.2.2;branch=z9hG4bK-d2\r\n"
+	"v: SIP/2.0/TCP 192.0.2.3;branch=z9hG4bK-d3\r\n"
+	"From: <sip:+441632960001@a.example>;tag=f\r\n"
+	"To: <sip:+441632960002@b.example>\r\n"
+	"Call-ID: first@192.0.2.1\r\n"
+	"i: second@192.0.2.1\r\n"
+	"Not a header line\r\n"
+	"CSeq: 0009 INVITE\r\n"
+	"Content-Length: 99\r\n\r\nshort";
+
+static void
+bad_request_from_bytes(void **state)
+{
+	struct cf_sip_msg m, r;
+	char out[2048], tag[17], expect[2048];
+	ssize_t rc;
+	int n;
+
+	(void)state;
+	rc = cf_sip_parse(&m, dup, strlen(dup), 0);
+	assert_int_equal(rc, -CF_SIP_ERR_DUPLICATE_HEADER);
+	n = cf_sip_reply_bad_request(out, sizeof(out), dup, strlen(dup),
+				     (int)rc);
+	assert_true(n > 0);
+	/* The tag is the one the parsed request would get. */
+	{
+		static const char one[] =
+			"INVITE sip:b SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-d1\r\n"
+			"From: <sip:+441632960001@a.example>;tag=f\r\n"
+			"To: <sip:x>\r\nCall-ID: first@192.0.2.1\r\n"
+			"CSeq: 9 INVITE\r\n\r\n";
+
+		assert_true(cf_sip_parse(&r, one, strlen(one), 0) > 0);
+		cf_sip_reply_tag(&r, tag);
+	}
+	snprintf(expect, sizeof(expect),
+		 "SIP/2.0 400 Bad Request\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-d1\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bK-d2\r\n"
+		 "Via: SIP/2.0/TCP 192.0.2.3;branch=z9hG4bK-d3\r\n"
+		 "From: <sip:+441632960001@a.example>;tag=f\r\n"
+		 "To: <sip:+441632960002@b.example>;tag=%s\r\n"
+		 "Call-ID: first@192.0.2.1\r\n"
+		 "CSeq: 9 INVITE\r\n"
+		 "Warning: 399 callfence \"duplicate-header\"\r\n"
+		 "Content-Length: 0\r\n\r\n", tag);
+	assert_string_equal(out, expect);
+	assert_int_equal(n, (int)strlen(expect));
+	assert_int_equal(cf_sip_parse(&r, out, (size_t)n, 0), n);
+	assert_int_equal(r.status, 400);
+	assert_int_equal(r.n_via, 3);
+	/* Either sign of the error, and snprintf semantics. */
+	assert_int_equal(cf_sip_reply_bad_request(out, sizeof(out), dup,
+						  strlen(dup),
+						  CF_SIP_ERR_DUPLICATE_HEADER),
+			 n);
+	assert_int_equal(cf_sip_reply_bad_request(NULL, 0, dup, strlen(dup),
+						  (int)rc), n);
+	assert_int_equal(cf_sip_reply_bad_request(out, 20, dup, strlen(dup),
+						  (int)rc), n);
+	assert_string_equal(out, "SIP/2.0 400 Bad Req");
+	assert_true((size_t)n <= CF_SIP_REPLY_ECHO_BOUND(strlen(dup), 3) +
+					 CF_SIP_REPLY_FIXED_MAX);
+}
+
+/* What cannot be answered, and what is answered 505. */
+static void
+bad_request_limits(void **state)
+{
+	static const struct {
+		const char *what, *text;
+		int want;	/* 0: -1, else the status */
+	} v[] = {
+		{ "response", "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\n"
+		  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
+		  "CSeq: 1 INVITE\r\n\r\n", 0 },
+		{ "ACK", "ACK sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n"
+		  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
+		  "CSeq: 1 ACK\r\nl: -1\r\n\r\n", 0 },
+		{ "no Via", "INVITE sip:b@h SIP/2.0\r\n"
+		  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
+		  "CSeq: 1 INVITE\r\n\r\n", 0 },
+		{ "no Call-ID (RFC 4475 insuf)", "INVITE sip:b@h SIP/2.0\r\n"
+		  "CSeq: 193942 INVITE\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		  "l: 0\r\n\r\n", 0 },
+		{ "CSeq without method", "INVITE sip:b@h SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP h\r\nFrom: <sip:a@h>;tag=1\r\n"
+		  "To: <sip:b@h>\r\nCall-ID: c\r\nCSeq: 1\r\n\r\n", 0 },
+		{ "HTTP", "GET / HTTP/1.1\r\nVia: SIP/2.0/UDP h\r\n"
+		  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
+		  "CSeq: 1 GET\r\n\r\n", 0 },
+		{ "no version (RFC 4475 test)", "INVITE sip:b@h\r\n"
+		  "Via: SIP/2.0/UDP h\r\nFrom: <sip:a@h>;tag=1\r\n"
+		  "To: <sip:b@h>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n", 0 },
+		{ "no line end", "INVITE sip:b@h SIP/2.0", 0 },
+		{ "Call-ID cut by the end", "INVITE sip:b@h SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP h\r\nFrom: <sip:a@h>;tag=1\r\n"
+		  "To: <sip:b@h>\r\nCSeq: 1 INVITE\r\nCall-ID: c", 0 },
+		{ "SIP/7.0 (RFC 4475 badvers)",
+		  "OPTIONS sip:b@h SIP/7.0\r\nVia: SIP/7.0/UDP h\r\n"
+		  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
+		  "CSeq: 1 OPTIONS\r\n\r\n", 505 },
+		{ "trailing SP (RFC 4475 trws)",
+		  "OPTIONS sip:b@h SIP/2.0  \r\nVia: SIP/2.0/UDP h\r\n"
+		  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
+		  "CSeq: 1 OPTIONS\r\n\r\n", 400 },
+		{ "no blank line", "BYE sip:b@h SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP h\r\nFrom: <sip:a@h>;tag=1\r\n"
+		  "To: <sip:b@h>;tag=2\r\nCall-ID: c\r\nCSeq: 2 BYE\r\n", 400 },
+	};
+	struct cf_sip_msg m, r;
+	char out[2048];
+	size_t i, len;
+	ssize_t rc;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		print_message("%s\n", v[i].what);
+		len = strlen(v[i].text);
+		rc = cf_sip_parse(&m, v[i].text, len, 0);
+		if (rc > 0)
+			rc = -CF_SIP_ERR_BAD_URI;
+		n = cf_sip_reply_bad_request(out, sizeof(out), v[i].text, len,
+					     (int)rc);
+		if (!v[i].want) {
+			assert_int_equal(n, -1);
+			assert_string_equal(out, "");
+			continue;
+		}
+		assert_true(n > 0);
+		assert_int_equal(cf_sip_parse(&r, out, (size_t)n, 0), n);
+		assert_int_equal(r.status, v[i].want);
+	}
+}
+
+/* Bytes that could end a line in a value of a request that did not
+ * parse are not echoed as such: a bare CR becomes a space; a field with
+ * a bare NUL is as absent (a Via: no answer; another header: skipped). */
+static void
+bad_request_sanitised(void **state)
+{
+	static const char cr[] =
+		"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		"From: <sip:a@h>;tag=1\rX-Evil: 1\r\nTo: <sip:b@h>\r\n"
+		"Call-ID: c\r\nCSeq: 1 INVITE\r\nl: x\r\n\r\n";
+	static const char nul_via[] =
+		"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h\0;x\r\n"
+		"From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n"
+		"Call-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
+	static const char nul_other[] =
+		"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n"
+		"X-A: a\0\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n"
+		"Call-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
+	struct cf_sip_msg r;
+	char out[1024];
+	int n;
+
+	(void)state;
+	n = cf_sip_reply_bad_request(out, sizeof(out), cr, sizeof(cr) - 1,
+				     CF_SIP_ERR_BAD_CONTENT_LENGTH);
+	assert_true(n > 0);
+	assert_non_null(strstr(out, "\r\nFrom: <sip:a@h>;tag=1 X-Evil: 1\r\n"));
+	assert_int_equal(lines(out, "X-Evil"), 0);
+	assert_true(crlf_only(out, (size_t)n));
+	assert_int_equal(cf_sip_parse(&r, out, (size_t)n, 0), n);
+	assert_int_equal(cf_sip_reply_bad_request(out, sizeof(out), nul_via,
+						  sizeof(nul_via) - 1,
+						  CF_SIP_ERR_NUL_BYTE), -1);
+	n = cf_sip_reply_bad_request(out, sizeof(out), nul_other,
+				     sizeof(nul_other) - 1, CF_SIP_ERR_NUL_BYTE);
+	assert_true(n > 0);
+	assert_int_equal(cf_sip_parse(&r, out, (size_t)n, 0), n);
+	assert_null(memchr(out, '\0', (size_t)n));
+	assert_non_null(strstr(out, "Warning: 399 callfence \"nul-byte\"\r\n"));
+}
+
+/* A request that parses but is refused later: the same text from the
+ * parsed message and from its bytes; a To that does not parse (RFC 4475
+ * quotbal) is echoed as it came, without a tag. */
+static void
+bad_msg_parsed(void **state)
+{
+	static const char quotbal[] =
+		"INVITE sip:user@example.com SIP/2.0\r\n"
+		"To: \"Mr. J. User <sip:j.user@example.com>\r\n"
+		"From: sip:caller@example.net;tag=93334\r\n"
+		"Call-ID: quotbal.aksdj\r\n"
+		"CSeq: 8 INVITE\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.59:5050;branch=z9hG4bKkdjuw39234\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char expect[] =
+		"SIP/2.0 400 Bad Request\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.59:5050;branch=z9hG4bKkdjuw39234\r\n"
+		"From: sip:caller@example.net;tag=93334\r\n"
+		"To: \"Mr. J. User <sip:j.user@example.com>\r\n"
+		"Call-ID: quotbal.aksdj\r\n"
+		"CSeq: 8 INVITE\r\n"
+		"Warning: 399 callfence \"bad-uri\"\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct fixture *f = *state;
+	struct cf_sip_msg m;
+	char a[2048], b[2048];
+	int n;
+
+	assert_true(cf_sip_parse(&m, quotbal, strlen(quotbal), 0) > 0);
+	n = cf_sip_reply_bad_msg(a, sizeof(a), &m, -CF_SIP_ERR_BAD_URI);
+	assert_string_equal(a, expect);
+	assert_int_equal(n, (int)strlen(expect));
+	assert_int_equal(cf_sip_reply_bad_request(b, sizeof(b), quotbal,
+						  strlen(quotbal),
+						  CF_SIP_ERR_BAD_URI), n);
+	assert_string_equal(a, b);
+	/* The fixture's INVITE: To gets its tag, as in every reply. */
+	n = cf_sip_reply_bad_msg(a, sizeof(a), &f->msg, CF_SIP_ERR_BAD_URI);
+	assert_int_equal(cf_sip_reply_bad_request(b, sizeof(b), invite,
+						  strlen(invite),
+						  CF_SIP_ERR_BAD_URI), n);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, f->tag));
+	assert_non_null(strstr(a, "\r\nCSeq: 7 INVITE\r\n"));
+	/* Not for a response. */
+	{
+		static const char r200[] =
+			"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\n"
+			"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
+			"Call-ID: r\r\nCSeq: 1 INVITE\r\n\r\n";
+
+		assert_true(cf_sip_parse(&m, r200, strlen(r200), 0) > 0);
+		assert_int_equal(cf_sip_reply_bad_msg(a, sizeof(a), &m, 0), -1);
+	}
+}
+
+/* IMS: 40 Vias of 200 bytes, an echo over 8 KB, every Via in order. */
+static void
+big_echo(void **state)
+{
+	static char req[16384], echo[16384], out[20000];
+	struct cf_sip_reply_params p;
+	struct cf_sip_msg m, r;
+	size_t len = 0;
+	int i, e, n;
+
+	(void)state;
+	assert_true(CF_SIP_VIA_MAX >= 40);
+	len += (size_t)snprintf(req + len, sizeof(req) - len,
+				"INVITE sip:+441632960002@ibcf.example SIP/2.0\r\n");
+	for (i = 0; i < 40; i++)
+		len += (size_t)snprintf(req + len, sizeof(req) - len,
+			"Via: SIP/2.0/UDP scscf%02d.ims.mnc001.mcc234.3gppnetwork."
+			"org:5060;branch=z9hG4bK%02d-%0120d;lr\r\n", i, i, i);
+	len += (size_t)snprintf(req + len, sizeof(req) - len,
+		"From: <sip:+441632960001@ims.example>;tag=f\r\n"
+		"To: <tel:+441632960002>\r\nCall-ID: ims-big\r\n"
+		"CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(cf_sip_parse(&m, req, len, 0), (ssize_t)len);
+	assert_int_equal(m.n_via, 40);
+	e = cf_sip_reply_echo(echo, sizeof(echo), &m);
+	assert_true(e >= 8192);
+	assert_true((size_t)e <= CF_SIP_REPLY_ECHO_BOUND(m.hdr_len, m.n_via));
+	assert_true(CF_SIP_REPLY_ECHO_MAX >= 65536);
+	cf_sip_reply_allow(&p);
+	n = cf_sip_reply_finish(out, sizeof(out), echo, (size_t)e, m.ruri.p,
+				m.ruri.len, &p);
+	assert_true(n > e);
+	assert_int_equal(cf_sip_parse(&r, out, (size_t)n, 0), n);
+	assert_int_equal(r.n_via, 40);
+	for (i = 0; i < 40; i++)
+		assert_memory_equal(r.via[i].p, m.via[i].p, m.via[i].len);
+	assert_int_equal(cf_sip_reply(out, sizeof(out), &m, &p), n);
+}
+
 int
 main(void)
 {
@@ -534,6 +814,12 @@ main(void)
 		cmocka_unit_test(contact_injection),
 		cmocka_unit_test_setup_teardown(caller_strings, setup,
 						teardown),
+		cmocka_unit_test(bad_request_from_bytes),
+		cmocka_unit_test(bad_request_limits),
+		cmocka_unit_test(bad_request_sanitised),
+		cmocka_unit_test_setup_teardown(bad_msg_parsed, setup,
+						teardown),
+		cmocka_unit_test(big_echo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,14 +17,32 @@
  * Request-URI.  cf_sip_reply() does both.
  *
  * No byte of the request reaches a reply where it could end a line: folded
- * and bare CR/LF in echoed values become one space, the 302 Contact is
- * rebuilt from the parsed Request-URI (cf_sip_reply_contact()), and the
- * caller's strings (phrase, rule name, Reason) lose their control bytes.
+ * and bare CR/LF in echoed values become one space, a value with a bare NUL
+ * is not echoed, the 302 Contact is rebuilt from the parsed Request-URI
+ * (cf_sip_reply_contact()), and the caller's strings (phrase, rule name,
+ * Reason) lose their control bytes.
  *
  * Every function writes into a caller's buffer like snprintf (returns the
  * length the full text has; >= size means cut, and the buffer then holds a
  * NUL-terminated prefix), allocates nothing, locks nothing and may run on
  * any thread.
+ *
+ * Sizes.  Every echoed value is bytes of the request's header block, and
+ * unfolding only shortens one; what an echo adds is its header names and
+ * line ends (6 bytes a Via at most, for "v:a,b" split onto two lines) and
+ * the To tag: an echo is at most CF_SIP_REPLY_ECHO_BOUND() of the request's
+ * header bytes (msg->hdr_len, or the datagram's length for a 400 built
+ * from bytes) and Vias, so at most CF_SIP_REPLY_ECHO_MAX for any message
+ * cf_sip_parse() accepts.  A Contact is at most CF_SIP_REPLY_CONTACT_MAX()
+ * of its Request-URI (an escape is 3 bytes for 1).  The rest of any reply,
+ * status line, Warning, Privacy, Retry-After, Content-Length and the
+ * names of the others, is under CF_SIP_REPLY_FIXED_MAX, to which add the
+ * lengths of the strings in struct cf_sip_reply_params that are set.  So a
+ * 400 or 505 is at most CF_SIP_REPLY_ECHO_MAX + CF_SIP_REPLY_FIXED_MAX, and
+ * a 302 also CF_SIP_REPLY_CONTACT_MAX(ruri) more: a reply to a request near
+ * CF_SIP_MSG_MAX may not fit a UDP datagram (65507 bytes), so check the
+ * length before sending.  RFC 4475 longreq (3.5 KB, 34 Vias) has a 3.3 KB
+ * echo; a 9 KB IMS INVITE with 40 Vias about 8.5 KB.
  */
 #ifndef CALLFENCE_SIP_REPLY_H
 #define CALLFENCE_SIP_REPLY_H
@@ -35,6 +53,14 @@
 
 #include <callfence/ruleset.h>
 #include <callfence/sip.h>
+
+/* See "Sizes" above. */
+#define CF_SIP_REPLY_ECHO_BOUND(hdr_bytes, n_via) \
+	((size_t)(hdr_bytes) + 6 * (size_t)(n_via) + 48)
+#define CF_SIP_REPLY_ECHO_MAX \
+	CF_SIP_REPLY_ECHO_BOUND(CF_SIP_MSG_MAX, CF_SIP_VIA_MAX)
+#define CF_SIP_REPLY_CONTACT_MAX(ruri_len)	(3 * (size_t)(ruri_len))
+#define CF_SIP_REPLY_FIXED_MAX	256
 
 /* The methods a screening server accepts (Allow of 200 and 405). */
 #define CF_SIP_REPLY_ALLOW	"INVITE, ACK, CANCEL, OPTIONS"
@@ -91,7 +117,8 @@ int cf_sip_reply_echo(char *buf, size_t size, const struct cf_sip_msg *req);
  * Content-Length: 0 and the blank line.  Returns the length like snprintf,
  * or -1 when the code is out of range, or @p asks for a Contact and @ruri
  * does not make one: a call whose Request-URI cannot be sent on by a 302
- * cannot be allowed, answer it 400.
+ * cannot be allowed, answer it 400 (cf_sip_reply_bad_msg(), err
+ * CF_SIP_ERR_BAD_URI).
  */
 int cf_sip_reply_finish(char *buf, size_t size, const char *echo,
 			size_t echo_len, const char *ruri, size_t ruri_len,
@@ -119,6 +146,39 @@ int cf_sip_reply(char *buf, size_t size, const struct cf_sip_msg *req,
  */
 int cf_sip_reply_contact(char *buf, size_t size, const char *ruri,
 			 size_t len);
+
+/*
+ * A 400 Bad Request for the @len bytes at @msg, a request that
+ * cf_sip_parse() refused with @err (an enum cf_sip_err, either sign: the
+ * parser's return may be passed as it is), or that parsed but failed
+ * later (cf_sip_check(), cf_sip_to_call()).  505 Version Not Supported
+ * when @err is CF_SIP_ERR_BAD_VERSION.  What the response copies is read
+ * from the bytes: every Via in order, the first From, To, Call-ID and
+ * CSeq, a To tag added when the To parses and has none; header lines
+ * that are not fields are skipped, a field cut off at the end is dropped,
+ * a value with a bare NUL counts as absent.  A Warning names the error:
+ * "Warning: 399 callfence \"bad-uri\"".  For a request that parses, the
+ * text is exactly cf_sip_reply_bad_msg()'s.
+ *
+ * Returns the length like snprintf, or -1 when no response can be built
+ * or routed: the bytes are a response or an ACK (neither is answered), the
+ * first line is not "METHOD SP ... SIP/..." , or a Via, From, To, Call-ID
+ * or CSeq ("number method") is missing, or there are more Vias than
+ * CF_SIP_VIA_MAX.  Reads at most CF_SIP_MSG_MAX bytes.  For a stream, do
+ * not answer CF_SIP_ERR_TRUNCATED: more bytes may come.
+ */
+int cf_sip_reply_bad_request(char *buf, size_t size, const char *msg,
+			     size_t len, int err);
+
+/*
+ * The same 400 for a parsed request @req: the daemon's answer to an
+ * INVITE whose From, To or Request-URI is not a URI (cf_sip_to_call() or
+ * cf_sip_check() failing with CF_SIP_ERR_BAD_URI), when the bytes are no
+ * longer at hand.  Unlike cf_sip_reply_echo(), a To that does not parse is
+ * echoed as received.  Returns the length, or -1 for a response or an ACK.
+ */
+int cf_sip_reply_bad_msg(char *buf, size_t size,
+			 const struct cf_sip_msg *req, int err);
 
 /*
  * The To tag a reply to @req carries when the request's To has none: 16
