@@ -1010,6 +1010,109 @@ cf_sip_reply_bad_msg(char *buf, size_t size, const struct cf_sip_msg *req,
 			 e);
 }
 
+/* ---- What to answer ------------------------------------------------- */
+
+static const char *const answer_names[CF_SIP_ANSWER__COUNT] = {
+	[CF_SIP_ANSWER_NONE]		= "none",
+	[CF_SIP_ANSWER_JUDGE]		= "judge",
+	[CF_SIP_ANSWER_OPTIONS]		= "options",
+	[CF_SIP_ANSWER_CANCEL]		= "cancel",
+	[CF_SIP_ANSWER_NOT_ALLOWED]	= "not-allowed",
+	[CF_SIP_ANSWER_BAD_REQUEST]	= "bad-request",
+	[CF_SIP_ANSWER_BAD_VERSION]	= "bad-version",
+};
+
+const char *
+cf_sip_answer_name(enum cf_sip_answer a)
+{
+	return (unsigned int)a < CF_SIP_ANSWER__COUNT ? answer_names[a] : "?";
+}
+
+enum cf_sip_answer
+cf_sip_answer_kind(const char *buf, size_t len, struct cf_sip_msg *msg,
+		   const struct cf_numplan *plan, struct cf_call *call,
+		   int *err)
+{
+	struct out none = { NULL, 0, 0 };
+	ssize_t n;
+	int rc;
+
+	*err = 0;
+	n = cf_sip_parse(msg, buf, len, 0);
+	if (n < 0) {
+		struct raw r;
+
+		*err = (int)-n;
+		if (*err == CF_SIP_ERR_EMPTY || recover(buf, len, &r) < 0)
+			return CF_SIP_ANSWER_NONE;
+		return *err == CF_SIP_ERR_BAD_VERSION ?
+			       CF_SIP_ANSWER_BAD_VERSION :
+			       CF_SIP_ANSWER_BAD_REQUEST;
+	}
+	if (!msg->request || msg->method == CF_SIP_METHOD_ACK)
+		return CF_SIP_ANSWER_NONE;
+	rc = cf_sip_check(msg);
+	if (rc < 0) {
+		*err = -rc;
+		return CF_SIP_ANSWER_BAD_REQUEST;
+	}
+	switch (msg->method) {
+	case CF_SIP_METHOD_INVITE:
+		if (call) {
+			cf_call_reset(call);
+			rc = cf_sip_to_call(msg, plan, call);
+			if (rc < 0) {
+				*err = -rc;
+				return CF_SIP_ANSWER_BAD_REQUEST;
+			}
+		}
+		/* A call that a 302 cannot send on is not judged: it could
+		 * be blocked, never allowed. */
+		if (put_contact(&none, msg->ruri.p, msg->ruri.len) < 0) {
+			*err = CF_SIP_ERR_BAD_URI;
+			return CF_SIP_ANSWER_BAD_REQUEST;
+		}
+		return CF_SIP_ANSWER_JUDGE;
+	case CF_SIP_METHOD_OPTIONS:
+		return CF_SIP_ANSWER_OPTIONS;
+	case CF_SIP_METHOD_CANCEL:
+		return CF_SIP_ANSWER_CANCEL;
+	default:
+		return CF_SIP_ANSWER_NOT_ALLOWED;
+	}
+}
+
+int
+cf_sip_answer_reply(char *buf, size_t size, enum cf_sip_answer kind,
+		    const char *dgram, size_t len,
+		    const struct cf_sip_msg *msg, int err)
+{
+	struct cf_sip_reply_params p;
+
+	switch (kind) {
+	case CF_SIP_ANSWER_OPTIONS:
+		cf_sip_reply_options(&p);
+		return cf_sip_reply(buf, size, msg, &p);
+	case CF_SIP_ANSWER_CANCEL:
+		/* The INVITE was answered finally as it arrived: the CANCEL
+		 * changes nothing and gets its 200 (§9.2). */
+		memset(&p, 0, sizeof(p));
+		p.code = 200;
+		return cf_sip_reply(buf, size, msg, &p);
+	case CF_SIP_ANSWER_NOT_ALLOWED:
+		cf_sip_reply_not_allowed(&p);
+		return cf_sip_reply(buf, size, msg, &p);
+	case CF_SIP_ANSWER_BAD_REQUEST:
+		/* From the bytes, parsed or not: the same text either way
+		 * (fuzz_reply checks it), and one path to keep right. */
+		return bad_request(buf, size, dgram, len, 400, err_of(err));
+	case CF_SIP_ANSWER_BAD_VERSION:
+		return bad_request(buf, size, dgram, len, 505, err_of(err));
+	default:
+		return fail(buf, size);
+	}
+}
+
 /* ---- Kinds of reply ------------------------------------------------- */
 
 void

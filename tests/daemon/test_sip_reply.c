@@ -448,7 +448,7 @@ lines(const char *reply, const char *name)
 
 /* Injection through the Request-URI: the 302 has one Contact, no header
  * the builder did not write, or there is no 302 (finish() says -1 and
- * the call is answered 400). */
+ * cf_sip_answer_kind() says 400). */
 static void
 contact_injection(void **state)
 {
@@ -465,7 +465,7 @@ contact_injection(void **state)
 	struct cf_sip_msg m, r;
 	char req[1024], out[2048];
 	size_t i, len;
-	int n;
+	int n, err;
 
 	(void)state;
 	cf_sip_reply_allow(&p);
@@ -475,8 +475,12 @@ contact_injection(void **state)
 		if (cf_sip_parse(&m, req, len, 0) < 0)
 			continue;	/* a CR or LF cut the line itself */
 		n = cf_sip_reply(out, sizeof(out), &m, &p);
-		if (n < 0)
+		if (n < 0) {
+			assert_int_equal(cf_sip_answer_kind(req, len, &m, NULL,
+							    NULL, &err),
+					 CF_SIP_ANSWER_BAD_REQUEST);
 			continue;
+		}
 		assert_int_equal(cf_sip_parse(&r, out, (size_t)n, 0), n);
 		assert_false(r.request);
 		assert_int_equal(lines(out, "Contact:"), 1);
@@ -492,6 +496,9 @@ contact_injection(void **state)
 	assert_int_equal(cf_sip_reply_finish(out, sizeof(out), "", 0,
 					     m.ruri.p, m.ruri.len, &p), -1);
 	assert_string_equal(out, "");
+	assert_int_equal(cf_sip_answer_kind(req, len, &m, NULL, NULL, &err),
+			 CF_SIP_ANSWER_BAD_REQUEST);
+	assert_int_equal(err, CF_SIP_ERR_BAD_URI);
 	/* A block reply needs no Contact. */
 	cf_sip_reply_for_verdict(&p, CF_ACTION_BLOCK, CF_REPLY_603, "r");
 	assert_true(cf_sip_reply(out, sizeof(out), &m, &p) > 0);
@@ -790,6 +797,79 @@ big_echo(void **state)
 	assert_int_equal(cf_sip_reply(out, sizeof(out), &m, &p), n);
 }
 
+/* The decision and the fixed answers, one request of each kind. */
+static void
+answers(void **state)
+{
+	static const struct {
+		const char *text;
+		enum cf_sip_answer kind;
+		int status;
+	} v[] = {
+		{ "OPTIONS sip:gw SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:gw>\r\nCall-ID: o\r\n"
+		  "CSeq: 1 OPTIONS\r\n\r\n", CF_SIP_ANSWER_OPTIONS, 200 },
+		{ "CANCEL sip:gw SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:gw>\r\nCall-ID: o\r\n"
+		  "CSeq: 1 CANCEL\r\n\r\n", CF_SIP_ANSWER_CANCEL, 200 },
+		{ "BYE sip:gw SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:gw>;tag=2\r\nCall-ID: o\r\n"
+		  "CSeq: 2 BYE\r\n\r\n", CF_SIP_ANSWER_NOT_ALLOWED, 405 },
+		{ "ACK sip:gw SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:gw>;tag=2\r\nCall-ID: o\r\n"
+		  "CSeq: 1 ACK\r\n\r\n", CF_SIP_ANSWER_NONE, 0 },
+		{ "BYE sip:gw SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1;;\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:gw>;tag=2\r\nCall-ID: o\r\n"
+		  "CSeq: 2 BYE\r\n\r\n", CF_SIP_ANSWER_BAD_REQUEST, 400 },
+		{ "OPTIONS sip:gw SIP/3.0\r\nVia: SIP/3.0/UDP h;branch=z9hG4bK1\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:gw>\r\nCall-ID: o\r\n"
+		  "CSeq: 1 OPTIONS\r\n\r\n", CF_SIP_ANSWER_BAD_VERSION, 505 },
+		{ "\r\n\r\n", CF_SIP_ANSWER_NONE, 0 },
+		{ "garbage", CF_SIP_ANSWER_NONE, 0 },
+	};
+	struct cf_numplan plan;
+	struct cf_call call;
+	struct cf_sip_msg m, r;
+	char out[2048];
+	size_t i, len;
+	int err, n;
+
+	assert_int_equal(cf_numplan_default(&plan, "44", NULL), 0);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		enum cf_sip_answer k;
+
+		len = strlen(v[i].text);
+		k = cf_sip_answer_kind(v[i].text, len, &m, &plan, &call, &err);
+		print_message("%zu: %s %s\n", i, cf_sip_answer_name(k),
+			      cf_sip_err_name((enum cf_sip_err)err));
+		assert_int_equal(k, v[i].kind);
+		n = cf_sip_answer_reply(out, sizeof(out), k, v[i].text, len,
+					&m, err);
+		if (!v[i].status) {
+			assert_int_equal(n, -1);
+			continue;
+		}
+		assert_int_equal(cf_sip_parse(&r, out, (size_t)n, 0), n);
+		assert_int_equal(r.status, v[i].status);
+	}
+	/* An INVITE is judged, its call filled. */
+	{
+		struct fixture *f = *state;
+		enum cf_sip_answer k;
+
+		k = cf_sip_answer_kind(invite, strlen(invite), &m, &plan, &call,
+				       &err);
+		assert_int_equal(k, CF_SIP_ANSWER_JUDGE);
+		assert_int_equal(err, 0);
+		assert_int_equal(call.event, CF_EVENT_SETUP);
+		assert_int_equal(cf_sip_answer_reply(out, sizeof(out), k, invite,
+						     strlen(invite), &m, err), -1);
+		assert_string_equal(cf_sip_answer_name(k), "judge");
+		assert_string_equal(cf_sip_answer_name(CF_SIP_ANSWER__COUNT), "?");
+		(void)f;
+	}
+}
+
 int
 main(void)
 {
@@ -820,6 +900,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(bad_msg_parsed, setup,
 						teardown),
 		cmocka_unit_test(big_echo),
+		cmocka_unit_test_setup_teardown(answers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,10 @@
  * cf_sip_reply_finish() writes the whole reply from an echo block and the
  * Request-URI.  cf_sip_reply() does both.
  *
+ * What to answer at all is cf_sip_answer_kind()'s: it parses a datagram
+ * once and says judge (then 302 or a block reply), 200, 405, 400, 505 or
+ * nothing, the same decision for every front end.
+ *
  * No byte of the request reaches a reply where it could end a line: folded
  * and bare CR/LF in echoed values become one space, a value with a bare NUL
  * is not echoed, the 302 Contact is rebuilt from the parsed Request-URI
@@ -53,6 +57,9 @@
 
 #include <callfence/ruleset.h>
 #include <callfence/sip.h>
+
+#include <callfence/call.h>
+#include <callfence/number.h>
 
 /* See "Sizes" above. */
 #define CF_SIP_REPLY_ECHO_BOUND(hdr_bytes, n_via) \
@@ -118,7 +125,7 @@ int cf_sip_reply_echo(char *buf, size_t size, const struct cf_sip_msg *req);
  * or -1 when the code is out of range, or @p asks for a Contact and @ruri
  * does not make one: a call whose Request-URI cannot be sent on by a 302
  * cannot be allowed, answer it 400 (cf_sip_reply_bad_msg(), err
- * CF_SIP_ERR_BAD_URI).
+ * CF_SIP_ERR_BAD_URI; cf_sip_answer_kind() says so before it is judged).
  */
 int cf_sip_reply_finish(char *buf, size_t size, const char *echo,
 			size_t echo_len, const char *ruri, size_t ruri_len,
@@ -179,6 +186,63 @@ int cf_sip_reply_bad_request(char *buf, size_t size, const char *msg,
  */
 int cf_sip_reply_bad_msg(char *buf, size_t size,
 			 const struct cf_sip_msg *req, int err);
+
+/* What a screening server answers a datagram; see cf_sip_answer_kind(). */
+enum cf_sip_answer {
+	CF_SIP_ANSWER_NONE = 0,		/* nothing: a response, an ACK, or
+					 * bytes no response can be routed
+					 * to (see @err) */
+	CF_SIP_ANSWER_JUDGE,		/* an INVITE: judge it, answer 302
+					 * or the block reply */
+	CF_SIP_ANSWER_OPTIONS,		/* 200 with Allow */
+	CF_SIP_ANSWER_CANCEL,		/* 200 (the INVITE had its answer) */
+	CF_SIP_ANSWER_NOT_ALLOWED,	/* 405 with Allow */
+	CF_SIP_ANSWER_BAD_REQUEST,	/* 400, Warning naming @err */
+	CF_SIP_ANSWER_BAD_VERSION,	/* 505 */
+	CF_SIP_ANSWER__COUNT,
+};
+
+/* "judge", "bad-request", ... for logs and counters; "?" out of range. */
+const char *cf_sip_answer_name(enum cf_sip_answer a);
+
+/*
+ * What to answer the @len bytes at @buf, one UDP datagram, parsing it
+ * once into @msg (cf_sip_parse(), flags 0):
+ *  - it does not parse: 505 for a bad version, else 400, or nothing when
+ *    no response can be built (cf_sip_reply_bad_request()'s -1 cases, and
+ *    empty keep-alives);
+ *  - a response, an ACK: nothing;
+ *  - cf_sip_check() fails: 400;
+ *  - INVITE: JUDGE, with @call filled by cf_sip_to_call() (reset here
+ *    first: set src, rx_ns and ingress after this call; @call may be NULL
+ *    to decide only), or 400 when to_call fails or the Request-URI cannot
+ *    make a 302 Contact (cf_sip_reply_contact());
+ *  - OPTIONS: 200; CANCEL: 200; any other request: 405.
+ * @err is set to 0 or to the enum cf_sip_err that decided (also for a
+ * NONE from bytes that did not parse, to count).  @msg is valid when the
+ * message parsed, that is for every kind but a NONE or 400 or 505 whose
+ * @err came from the parser; it is what cf_sip_reply() and
+ * cf_sip_reply_echo() then take.  RFC 4475's torture messages get what
+ * tests/decode/sip/test_sip_rfc4475.c lists.  Per call it costs the
+ * parse, cf_sip_check() and, for an INVITE, cf_sip_to_call() and a
+ * Contact check; nothing is parsed twice but a message that failed (its
+ * bytes are read again for the 400).
+ */
+enum cf_sip_answer cf_sip_answer_kind(const char *buf, size_t len,
+				      struct cf_sip_msg *msg,
+				      const struct cf_numplan *plan,
+				      struct cf_call *call, int *err);
+
+/*
+ * The reply of every kind but JUDGE (whose reply is the verdict's:
+ * cf_sip_reply_for_verdict() and cf_sip_reply() or the two steps) and
+ * NONE: @kind, @err and @msg as cf_sip_answer_kind() left them, @dgram and
+ * @len the datagram it was given.  Returns the length like snprintf, or -1
+ * for JUDGE and NONE.
+ */
+int cf_sip_answer_reply(char *buf, size_t size, enum cf_sip_answer kind,
+			const char *dgram, size_t len,
+			const struct cf_sip_msg *msg, int err);
 
 /*
  * The To tag a reply to @req carries when the request's To has none: 16
