@@ -300,34 +300,61 @@ enum uri_part {
 	URI_OPAQUE,	/* absoluteURI: uric but , ?, and [ ] */
 };
 
+/* One table of the classes above, so that a byte of a Contact costs one
+ * load: every allowed 302 is rebuilt byte by byte. */
+enum {
+	UC_UNRESERVED = 1 << 0,	/* alphanum - _ . ! ~ * ' ( ) */
+	UC_RESERVED = 1 << 1,	/* ; / ? : @ & = + $ , */
+	UC_CTL = 1 << 2,
+	UC_PART = 1 << 3,	/* UC_PART << part: allowed in that part */
+};
+
+#define UC_IS_UNRES(c) \
+	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+	 ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '_' || \
+	 (c) == '.' || (c) == '!' || (c) == '~' || (c) == '*' || \
+	 (c) == '\'' || (c) == '(' || (c) == ')')
+#define UC_IS_RES(c) \
+	((c) == ';' || (c) == '/' || (c) == '?' || (c) == ':' || (c) == '@' || \
+	 (c) == '&' || (c) == '=' || (c) == '+' || (c) == '$' || (c) == ',')
+#define UC_IS_USER(c) \
+	((c) == '&' || (c) == '=' || (c) == '+' || (c) == '$' || (c) == ';' || \
+	 (c) == '/')
+#define UC_IS_PASSWORD(c) \
+	((c) == '&' || (c) == '=' || (c) == '+' || (c) == '$')
+#define UC_IS_TEL(c) ((c) == '+')
+#define UC_IS_PARAMS(c) \
+	((c) == '[' || (c) == ']' || (c) == '/' || (c) == ':' || (c) == '&' || \
+	 (c) == '+' || (c) == '$' || (c) == ';' || (c) == '=')
+#define UC_IS_OPAQUE(c) \
+	((c) == ';' || (c) == '/' || (c) == ':' || (c) == '@' || (c) == '&' || \
+	 (c) == '=' || (c) == '+' || (c) == '$' || (c) == '[' || (c) == ']')
+#define UC(c) \
+	((UC_IS_UNRES(c) ? UC_UNRESERVED : 0) | \
+	 (UC_IS_RES(c) ? UC_RESERVED : 0) | \
+	 ((c) < 0x20 || (c) == 0x7f ? UC_CTL : 0) | \
+	 (UC_IS_USER(c) ? UC_PART << URI_USER : 0) | \
+	 (UC_IS_PASSWORD(c) ? UC_PART << URI_PASSWORD : 0) | \
+	 (UC_IS_TEL(c) ? UC_PART << URI_TEL : 0) | \
+	 (UC_IS_PARAMS(c) ? UC_PART << URI_PARAMS : 0) | \
+	 (UC_IS_OPAQUE(c) ? UC_PART << URI_OPAQUE : 0))
+#define UC4(b) UC(b), UC((b) + 1), UC((b) + 2), UC((b) + 3)
+#define UC16(b) UC4(b), UC4((b) + 4), UC4((b) + 8), UC4((b) + 12)
+#define UC64(b) UC16(b), UC16((b) + 16), UC16((b) + 32), UC16((b) + 48)
+static const uint8_t uri_class[256] = {
+	UC64(0), UC64(64), UC64(128), UC64(192),
+};
+
+static unsigned int
+uclass(char c)
+{
+	return uri_class[(unsigned char)c];
+}
+
 static bool
 uri_unreserved(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	       c == '!' || c == '~' || c == '*' || c == '\'' || c == '(' ||
-	       c == ')';
-}
-
-/* reserved = ; / ? : @ & = + $ , */
-static bool
-uri_reserved(char c)
-{
-	return c && strchr(";/?:@&=+$,", c);
-}
-
-static bool
-uri_allowed(char c, enum uri_part part)
-{
-	static const char *const extra[] = {
-		[URI_USER]	= "&=+$;/",
-		[URI_PASSWORD]	= "&=+$",
-		[URI_TEL]	= "+",
-		[URI_PARAMS]	= "[]/:&+$;=",
-		[URI_OPAQUE]	= ";/:@&=+$[]",
-	};
-
-	return c && strchr(extra[part], c);
+	return uclass(c) & UC_UNRESERVED;
 }
 
 static int
@@ -356,13 +383,15 @@ put_uri_part(struct out *o, const char *p, size_t len, enum uri_part part)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, run = 0;
+	unsigned int ok = UC_UNRESERVED | (UC_PART << part), cls;
 	int hi, lo;
 	char esc[3];
 
 	for (i = 0; i < len; i++) {
 		char c = p[i];
 
-		if (uri_unreserved(c) || uri_allowed(c, part))
+		cls = uclass(c);
+		if (cls & ok)
 			continue;
 		put(o, p + run, i - run);
 		run = i + 1;
@@ -375,7 +404,7 @@ put_uri_part(struct out *o, const char *p, size_t len, enum uri_part part)
 			run = i + 1;
 			continue;
 		}
-		if (is_ctl(c) || uri_reserved(c))
+		if (cls & (UC_CTL | UC_RESERVED))
 			return -1;
 		esc[0] = '%';
 		esc[1] = hex[(unsigned char)c >> 4];
