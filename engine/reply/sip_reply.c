@@ -487,8 +487,9 @@ put_contact(struct out *o, const char *ruri, size_t len)
 			if (at <= rest || *at != '@')
 				return -1;
 			colon = memchr(rest, ':', (size_t)(at - rest));
-			if (put_uri_part(o, rest, (size_t)((colon ? colon : at) -
-							   rest), URI_USER) < 0)
+			if (put_uri_part(o, rest,
+					 (size_t)((colon ? colon : at) - rest),
+					 URI_USER) < 0)
 				return -1;
 			if (colon) {
 				put(o, ":", 1);
@@ -920,8 +921,10 @@ recover(const char *buf, size_t len, struct raw *r)
 		/* The field goes on over lines that start with white
 		 * space; one cut by the end of the bytes is dropped. */
 		h_end = line_end;
-		while (h_end + 1 < end && (h_end[1] == ' ' || h_end[1] == '\t')) {
-			h_end = memchr(h_end + 1, '\n', (size_t)(end - h_end - 1));
+		while (h_end + 1 < end &&
+		       (h_end[1] == ' ' || h_end[1] == '\t')) {
+			h_end = memchr(h_end + 1, '\n',
+				       (size_t)(end - h_end - 1));
 			if (!h_end)
 				break;
 		}

@@ -213,15 +213,17 @@ const char *cf_sip_answer_name(enum cf_sip_answer a);
  *    empty keep-alives);
  *  - a response, an ACK: nothing;
  *  - cf_sip_check() fails: 400;
- *  - INVITE: JUDGE, with @call filled by cf_sip_to_call() (reset here
- *    first: set src, rx_ns and ingress after this call; @call may be NULL
- *    to decide only), or 400 when to_call fails or the Request-URI cannot
- *    make a 302 Contact (cf_sip_reply_contact());
+ *  - INVITE: JUDGE, with @call filled by cf_sip_to_call() with @plan
+ *    (reset here first: set src, rx_ns and ingress after this call;
+ *    @call and @plan may be NULL to decide only), or 400 when to_call
+ *    fails or the Request-URI cannot make a 302 Contact
+ *    (cf_sip_reply_contact());
  *  - OPTIONS: 200; CANCEL: 200; any other request: 405.
  * @err is set to 0 or to the enum cf_sip_err that decided (also for a
  * NONE from bytes that did not parse, to count).  @msg is valid when the
- * message parsed, that is for every kind but a NONE or 400 or 505 whose
- * @err came from the parser; it is what cf_sip_reply() and
+ * message parsed, which msg->len says (0 when it did not): always for
+ * JUDGE, OPTIONS, CANCEL and NOT_ALLOWED, and for a 400 that cf_sip_check()
+ * or cf_sip_to_call() decided; it is what cf_sip_reply() and
  * cf_sip_reply_echo() then take.  RFC 4475's torture messages get what
  * tests/decode/sip/test_sip_rfc4475.c lists.  Per call it costs the
  * parse, cf_sip_check() and, for an INVITE, cf_sip_to_call() and a

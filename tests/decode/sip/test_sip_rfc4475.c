@@ -197,6 +197,13 @@ test_table(void **state)
 		char *b = read_file(e->file, &len);
 
 		k = cf_sip_answer_kind(b, len, &msg, &plan, &call, &err);
+		/* msg->len says whether @msg holds a parse. */
+		{
+			struct cf_sip_msg again;
+
+			assert_int_equal(msg.len != 0,
+					 cf_sip_parse(&again, b, len, 0) > 0);
+		}
 		print_message("%-15s %-12s %s\n", e->file,
 			      cf_sip_answer_name(k),
 			      cf_sip_err_name((enum cf_sip_err)err));
