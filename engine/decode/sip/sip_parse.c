@@ -75,6 +75,7 @@ static const char *const err_names[CF_SIP_ERR__COUNT] = {
 	[CF_SIP_ERR_NO_CALL_EVENT]	= "no-call-event",
 	[CF_SIP_ERR_BAD_MULTIPART]	= "bad-multipart",
 	[CF_SIP_ERR_TOO_MANY_PARTS]	= "too-many-parts",
+	[CF_SIP_ERR_BAD_VIA]		= "bad-via",
 };
 
 static const char *const method_names[CF_SIP_METHOD__COUNT] = {
@@ -776,13 +777,42 @@ sip_start_line(struct cf_sip_msg *msg, const char *p, size_t len)
 	sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - p));
 	if (!sp2 || sp2 == sp1 + 1)
 		return -CF_SIP_ERR_BAD_START_LINE;
-	if (!sip_version(sp2 + 1, len - (size_t)(sp2 + 1 - p)))
+	i = len - (size_t)(sp2 + 1 - p);
+	if (!sip_version(sp2 + 1, i)) {
+		/* One word that is not SIP/2.0 is a version a server answers
+		 * 505; more white space (RFC 4475 lwsruri, trws) or none at
+		 * all is a malformed line, answered 400 (RFC 3261 §8.2). */
+		if (!i || memchr(sp2 + 1, ' ', i) || memchr(sp2 + 1, '\t', i))
+			return -CF_SIP_ERR_BAD_START_LINE;
 		return -CF_SIP_ERR_BAD_VERSION;
+	}
 	msg->request = true;
 	msg->method_name = sip_span(p, (size_t)(sp1 - p));
 	msg->method = (uint8_t)sip_method(p, (size_t)(sp1 - p));
 	msg->ruri = sip_span(sp1 + 1, (size_t)(sp2 - sp1 - 1));
 	return 0;
+}
+
+/*
+ * Whether every NUL in [@p, @end) is the second byte of a quoted-pair:
+ * RFC 3261 §25.1 lets "\" escape any byte but LF and CR in a quoted
+ * string.  A NUL after an odd run of backslashes is escaped; whether the
+ * run is inside quotes is not tracked, which lets through only escaped
+ * NULs outside quotes, as harmless to every reader as those inside.
+ */
+static bool
+sip_nuls_escaped(const char *p, const char *end)
+{
+	const char *z = p, *b;
+
+	while (z < end && (z = memchr(z, '\0', (size_t)(end - z)))) {
+		for (b = z; b > p && b[-1] == '\\'; b--)
+			;
+		if (!((z - b) & 1))
+			return false;
+		z++;
+	}
+	return true;
 }
 
 /* Skip the empty lines RFC 3261 §7.5 says to ignore before a message. */
@@ -860,8 +890,9 @@ cf_sip_parse(struct cf_sip_msg *msg, const char *buf, size_t len,
 	msg->buf = p;
 	msg->hdr_len = (uint32_t)(q - p);
 	/* The scan saw every header byte: a NUL can hide a header from a
-	 * C-string consumer further on. */
-	if (sip_scan_nul_before(&sc, q))
+	 * C-string consumer further on.  Only a quoted-pair may hold one
+	 * (RFC 4475 intmeth), and only then is the slow look needed. */
+	if (sip_scan_nul_before(&sc, q) && !sip_nuls_escaped(eol + 1, q))
 		return -CF_SIP_ERR_NUL_BYTE;
 
 	rc = sip_check_mandatory(msg);

@@ -119,20 +119,22 @@ sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri, bool full)
 		return 0;
 	}
 
-	/* userinfo "@" hostport uri-parameters [ "?" headers ].  '?' cannot
-	 * be in userinfo, '@' cannot be anywhere after it unescaped. */
-	q = sip_find(r, rlen, '?');
-	uri->headers = sip_span_after(r, rlen, q);
-	at = memchr(r, '@', q);
+	/* userinfo "@" hostport uri-parameters [ "?" headers ].  A user
+	 * part may hold '?' (user-unreserved, RFC 3261 §25.1), but nothing
+	 * after userinfo may hold an unescaped '@' (not a paramchar, not in
+	 * hvalue): the first '@' ends userinfo, then '?' starts headers. */
+	at = memchr(r, '@', rlen);
 	if (at) {
 		ul = sip_find(r, (size_t)(at - r), ':');	/* password */
 		semi = sip_find(r, ul, ';');
 		uri->user = sip_span(r, semi);
 		if (semi < ul)
 			uri->user_params = sip_span(r + semi + 1, ul - semi - 1);
+		rlen -= (size_t)(at + 1 - r);
 		r = at + 1;
-		q -= (size_t)(r - (p + i + 1));
 	}
+	q = sip_find(r, rlen, '?');
+	uri->headers = sip_span_after(r, rlen, q);
 	hp_end = sip_find(r, q, ';');
 	rc = sip_hostport(r, hp_end, uri);
 	if (rc < 0)

@@ -33,8 +33,13 @@
 /* Bounds of the repeated-header arrays.  A message carrying more values
  * than these is rejected (CF_SIP_ERR_TOO_MANY_HEADERS) rather than cut
  * short: a reply must echo every Via, and a rule must not miss an
- * identity hidden behind the bound. */
-#define CF_SIP_VIA_MAX		16
+ * identity hidden behind the bound.  Vias: an IMS INVITE crosses P-, I-
+ * and S-CSCFs, application servers and IBCFs on both sides, each adding
+ * one or two (20-30 seen); a request forwarded as often as Max-Forwards
+ * allows (70, RFC 3261 §8.1.1.6) is rarer than the bytes to hold it.
+ * 64 costs 768 bytes of struct cf_sip_msg over 16, and nothing per
+ * parse: cf_sip_parse() clears no array. */
+#define CF_SIP_VIA_MAX		64
 #define CF_SIP_PAI_MAX		8
 #define CF_SIP_PPI_MAX		4
 #define CF_SIP_RPID_MAX		4
@@ -50,7 +55,9 @@ enum cf_sip_err {
 	CF_SIP_ERR_TOO_LONG,		/* more than CF_SIP_MSG_MAX bytes */
 	CF_SIP_ERR_NUL_BYTE,		/* NUL in the start line or headers */
 	CF_SIP_ERR_BAD_START_LINE,	/* not a Request- or Status-Line */
-	CF_SIP_ERR_BAD_VERSION,		/* not SIP/2.0 */
+	CF_SIP_ERR_BAD_VERSION,		/* a version other than SIP/2.0 (white
+					 * space in the request line's last
+					 * field is BAD_START_LINE) */
 	CF_SIP_ERR_BAD_STATUS,		/* status code not 3 digits 100-699 */
 	CF_SIP_ERR_NO_COLON,		/* a header line without ':' */
 	CF_SIP_ERR_BAD_HEADER_NAME,	/* empty or not a token */
@@ -70,6 +77,8 @@ enum cf_sip_err {
 	CF_SIP_ERR_NO_CALL_EVENT,	/* cf_sip_to_call(): not a call event */
 	CF_SIP_ERR_BAD_MULTIPART,	/* no usable boundary, or no delimiter */
 	CF_SIP_ERR_TOO_MANY_PARTS,	/* more than CF_SIP_PARTS_MAX parts */
+	CF_SIP_ERR_BAD_VIA,		/* cf_sip_check(): a Via value is not
+					 * sent-protocol sent-by *params */
 	CF_SIP_ERR__COUNT,
 };
 
@@ -285,6 +294,22 @@ bool cf_sip_uri_has_number(const struct cf_sip_uri *uri);
  */
 int cf_sip_to_call(const struct cf_sip_msg *msg,
 		   const struct cf_numplan *plan, struct cf_call *call);
+
+/*
+ * The RFC 3261 syntax a server checks before it answers a parsed message
+ * (§8.2; §25.1), which cf_sip_parse() and cf_sip_to_call() leave alone so
+ * that a mirror reads what the network carries:
+ *  - every Via is sent-protocol LWS sent-by *( ";" param );
+ *  - From, To and the first Contact are name-addr or addr-spec: an
+ *    unquoted display name is tokens, no white space just inside <>, an
+ *    addr-spec without ',' or '?', parameters "name[=value]" with no empty
+ *    one (";;"); Contact may be "*";
+ *  - a request's Request-URI parses and has no headers component
+ *    (§19.1.1: "?..." belongs in a 3xx Contact, not in a Request-URI).
+ * Returns 0, -CF_SIP_ERR_BAD_VIA or -CF_SIP_ERR_BAD_URI; a message that
+ * fails is answered 400 (cf_sip_answer_kind() in sip_reply.h).
+ */
+int cf_sip_check(const struct cf_sip_msg *msg);
 
 /* ------------------------------------------------------------------ */
 /* Body parts: RFC 2046 §5.1 multipart, or the one body (SIP-I, RFC 3204) */

@@ -55,6 +55,15 @@ static const struct uri_vec uris[] = {
 	/* Password, and headers after '?'. */
 	{ "sip:alice:secret@h:5070?subject=hi", CF_SIP_SCHEME_SIP, "alice", A,
 	  "h", 5070, A, false, "alice" },
+	/* '?' is user-unreserved: the first '@' ends userinfo, '?' after
+	 * it starts headers (RFC 4475 intmeth's Request-URI). */
+	{ "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,"
+	  "weird!*pas$wo~d_too.(doesn't-it)@example.com", CF_SIP_SCHEME_SIP,
+	  "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/", ";*",
+	  "example.com", 0, A, false,
+	  "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/" },
+	{ "sip:a?b@h;lr?Route=x", CF_SIP_SCHEME_SIP, "a?b", A, "h", 0, "lr",
+	  false, "a?b" },
 	/* Anonymous (RFC 3323 §4.1.1.3). */
 	{ "sip:anonymous@anonymous.invalid", CF_SIP_SCHEME_SIP, "anonymous",
 	  A, "anonymous.invalid", 0, A, false, "anonymous" },
@@ -117,6 +126,32 @@ test_uris(void **state)
 			assert_int_equal(n, (int)strlen(v->number));
 			assert_string_equal(num, v->number);
 		}
+	}
+}
+
+/* The headers component: after the '?' that follows userinfo. */
+static void
+test_uri_headers(void **state)
+{
+	static const struct {
+		const char *in, *host, *headers;
+	} v[] = {
+		{ "sip:a?b@h;lr?Route=x", "h", "Route=x" },
+		{ "sip:user@example.com?Route=%3Csip:example.com%3E",
+		  "example.com", "Route=%3Csip:example.com%3E" },
+		{ "sip:h?X=a", "h", "X=a" },
+		{ "sip:h;p?", "h", "" },
+		{ "sip:u@h", "h", A },
+	};
+	struct cf_sip_uri u;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		print_message("%s\n", v[i].in);
+		assert_int_equal(cf_sip_parse_uri(v[i].in, strlen(v[i].in), &u),
+				 0);
+		assert_span(u.host, v[i].host);
+		assert_span(u.headers, v[i].headers);
 	}
 }
 
@@ -301,6 +336,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uris),
+		cmocka_unit_test(test_uri_headers),
 		cmocka_unit_test(test_bad_uris),
 		cmocka_unit_test(test_addrs),
 		cmocka_unit_test(test_bad_addrs),
