@@ -36,10 +36,13 @@
 #define CFD_SOCKS_MAX		(CFD_LISTEN_MAX + 1)	/* + hep-listen */
 #define CFD_LISTS_MAX		64
 #define CFD_BATCH		64	/* datagrams per recvmmsg, jobs per drain */
-#define CFD_RX_SIZE		8192	/* bytes per received datagram */
-#define CFD_TX_SIZE		4096	/* bytes per reply */
+#define CFD_RX_SIZE		16384	/* bytes per received datagram */
+#define CFD_TX_SIZE		16384	/* bytes per reply */
 #define CFD_TX_MAX		128	/* replies queued per socket per pass */
-#define CFD_JOB_TEXT		2560	/* echo block + Request-URI */
+/* Echo block + Request-URI a job carries: what IMS sends (>= 32 Vias,
+ * 8 KB of echoed headers) with room; a larger one is answered by the
+ * overload policy. */
+#define CFD_JOB_TEXT		10240
 #define CFD_RULE_NAME		CF_PLANE_RULE_NAME
 
 enum cfd_overload {
@@ -152,7 +155,9 @@ enum cfd_msg_kind {
 	CFD_MSG_RESPONSE,		/* to an INVITE: an answer or release
 					 * learnt, never answered */
 	CFD_MSG_RESPONSE_IGNORED,	/* any other response */
-	CFD_MSG_BAD_INVITE,		/* parsed, but a URI did not */
+	CFD_MSG_BAD_INVITE,		/* parsed, but a URI did not (400),
+					 * or too big to hand over (policy) */
+	CFD_MSG_BAD_REQUEST,		/* answered 400 or 505 */
 	CFD_MSG_OVERSIZE,		/* datagram over CFD_RX_SIZE */
 	CFD_MSG__COUNT,
 };

@@ -39,6 +39,7 @@ static const char *const msg_names[CFD_MSG__COUNT] = {
 	[CFD_MSG_RESPONSE]	= "response_learnt",
 	[CFD_MSG_RESPONSE_IGNORED] = "response_ignored",
 	[CFD_MSG_BAD_INVITE]	= "invite_undecodable",
+	[CFD_MSG_BAD_REQUEST]	= "bad_request",
 	[CFD_MSG_OVERSIZE]	= "oversize",
 };
 static const char *const result_names[] = { "ok", "failed" };

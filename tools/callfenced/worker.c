@@ -138,6 +138,17 @@ reply_msg(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	tx_commit(w, li, peer, cf_sip_reply(b, CFD_TX_SIZE, &w->msg, p));
 }
 
+/* The engine's answer of @kind to datagram @buf (not a verdict's). */
+static void
+reply_answer(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
+	     enum cf_sip_answer kind, const char *buf, size_t len, int err)
+{
+	char *b = tx_slot(w, li);
+
+	tx_commit(w, li, peer, cf_sip_answer_reply(b, CFD_TX_SIZE, kind, buf,
+						   len, &w->msg, err));
+}
+
 /* Answer a call from its job (owning core, or overload on the decoder). */
 static void
 reply_job(struct cf_worker *w, const struct cfd_job *j,
@@ -482,8 +493,14 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	err = cf_events_sip(&w->ev, &w->msg,
 			    cf_ruleset_plan(cf_plane_ruleset(w->pw)), &w->call);
 	if (err <= 0) {
-		count(w, s->decode_err[err < 0 ? -err : CF_SIP_ERR_BAD_URI]);
+		/* Its parties do not parse: 400 (RFC 3261 §8.2), counted. */
+		char *b = tx_slot(w, li);
+
+		err = err < 0 ? -err : CF_SIP_ERR_BAD_URI;
+		count(w, s->decode_err[err]);
 		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
+		tx_commit(w, li, peer, cf_sip_reply_bad_msg(b, CFD_TX_SIZE,
+							    &w->msg, -err));
 		return;
 	}
 	w->call.rx_ns = w->wall_ns;
@@ -502,13 +519,17 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	}
 	elen = cf_sip_reply_echo(j->text, sizeof(j->text), &w->msg);
 	if (elen < 0 || (size_t)elen + w->msg.ruri.len >= sizeof(j->text)) {
-		/* Too many or too long headers to hand over (or a To that
-		 * does not parse): not a call we can answer.  A claimed
-		 * slot is unpublished, so the next claim reuses it. */
+		/* More echoed headers than a job holds: it cannot be
+		 * judged, so the policy answers it from the datagram.  A
+		 * claimed slot is unpublished: the next claim reuses it. */
+		struct cf_sip_reply_params p;
+
 		if (j != &w->job)
 			cfd_steer_unclaim(w, owner);
 		count(w, s->decode_err[CF_SIP_ERR_TOO_LONG]);
 		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
+		if (policy_reply(w, &p))
+			reply_msg(w, li, peer, &p);
 		return;
 	}
 	memcpy(j->text + elen, w->msg.ruri.p, w->msg.ruri.len);
@@ -604,9 +625,10 @@ on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 	struct cfd *d = w->d;
 	const struct cfd_slots *s = &d->slots;
 	struct cf_sip_reply_params p;
+	enum cf_sip_answer kind;
 	enum cf_ingress ingress;
 	bool known = false;
-	ssize_t n;
+	int err;
 
 	/* Access control before anything is parsed: a stranger costs one
 	 * look-up and gets no answer. */
@@ -620,53 +642,64 @@ on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
 		on_hep(w, buf, len, peer);
 		return;
 	}
-	n = cf_sip_parse(&w->msg, buf, len, 0);
-	if (n < 0) {
-		count(w, s->decode_err[-n < CF_SIP_ERR__COUNT ? -n : 0]);
-		return;
-	}
-	if (!w->msg.request) {
-		/* Never answered; a final response to an INVITE that the
-		 * SBC forwards says how the call went. */
-		count(w, s->msgs[learn(w, peer) ? CFD_MSG_RESPONSE :
-					       CFD_MSG_RESPONSE_IGNORED]);
-		return;
-	}
-	switch (w->msg.method) {
-	case CF_SIP_METHOD_INVITE:
+	/* One parse and one decision per datagram, the engine's
+	 * (cf_sip_answer_kind(): RFC 3261 §8.2 and the RFC 4475 cases). */
+	kind = cf_sip_answer_kind(buf, len, &w->msg, NULL, NULL, &err);
+	switch (kind) {
+	case CF_SIP_ANSWER_JUDGE:
 		if (late)
 			shed(w, li, peer);
 		else
 			on_invite(w, li, peer, ingress);
 		break;
-	case CF_SIP_METHOD_ACK:
-		/* We never send a 2xx to an INVITE: every ACK acknowledges
-		 * one of our final responses and ends its transaction. */
-		count(w, s->msgs[CFD_MSG_ACK]);
+	case CF_SIP_ANSWER_NONE:
+		if (w->msg.len && !w->msg.request)
+			/* Never answered; a final response to an INVITE
+			 * that the SBC forwards says how the call went. */
+			count(w, s->msgs[learn(w, peer) ? CFD_MSG_RESPONSE :
+						       CFD_MSG_RESPONSE_IGNORED]);
+		else if (w->msg.len && w->msg.method == CF_SIP_METHOD_ACK)
+			/* We never send a 2xx to an INVITE: every ACK
+			 * acknowledges one of our final responses. */
+			count(w, s->msgs[CFD_MSG_ACK]);
+		else
+			/* Nothing a response could be routed to. */
+			count(w, s->decode_err[err < 0 && -err < CF_SIP_ERR__COUNT ?
+					       -err : 0]);
 		break;
-	case CF_SIP_METHOD_OPTIONS:
-		count(w, s->msgs[CFD_MSG_OPTIONS]);
-		cf_sip_reply_options(&p);
-		p.allow = CF_SIP_REPLY_ALLOW;
-		reply_msg(w, li, peer, &p);
-		break;
-	case CF_SIP_METHOD_CANCEL:
-	case CF_SIP_METHOD_BYE:
+	case CF_SIP_ANSWER_CANCEL:
 		/* The INVITE was answered finally as it arrived: a CANCEL
-		 * changes nothing here and gets its 200 (§9.2); a BYE
-		 * copied to us by the SBC (Kamailio t_replicate()) gets
-		 * its 200 too.  Both end the call for the heuristics. */
-		count(w, s->msgs[w->msg.method == CF_SIP_METHOD_BYE ?
-				 CFD_MSG_BYE : CFD_MSG_CANCEL]);
+		 * changes nothing here and gets its 200 (§9.2), and ends
+		 * the call for the heuristics. */
+		count(w, s->msgs[CFD_MSG_CANCEL]);
 		learn(w, peer);
-		memset(&p, 0, sizeof(p));
-		p.code = 200;
-		reply_msg(w, li, peer, &p);
+		reply_answer(w, li, peer, kind, buf, len, err);
+		break;
+	case CF_SIP_ANSWER_NOT_ALLOWED:
+		if (w->msg.method == CF_SIP_METHOD_BYE) {
+			/* A BYE copied to us by the SBC (Kamailio
+			 * t_replicate()): its 200, and the call ends. */
+			count(w, s->msgs[CFD_MSG_BYE]);
+			learn(w, peer);
+			memset(&p, 0, sizeof(p));
+			p.code = 200;
+			reply_msg(w, li, peer, &p);
+			break;
+		}
+		count(w, s->msgs[CFD_MSG_NOT_ALLOWED]);
+		reply_answer(w, li, peer, kind, buf, len, err);
+		break;
+	case CF_SIP_ANSWER_OPTIONS:
+		count(w, s->msgs[CFD_MSG_OPTIONS]);
+		reply_answer(w, li, peer, kind, buf, len, err);
 		break;
 	default:
-		count(w, s->msgs[CFD_MSG_NOT_ALLOWED]);
-		cf_sip_reply_not_allowed(&p);
-		reply_msg(w, li, peer, &p);
+		/* 400 naming the error, or 505: never silence, which would
+		 * leave the SBC waiting for Timer B. */
+		count(w, s->msgs[CFD_MSG_BAD_REQUEST]);
+		count(w, s->decode_err[err < 0 && -err < CF_SIP_ERR__COUNT ?
+				       -err : 0]);
+		reply_answer(w, li, peer, kind, buf, len, err);
 		break;
 	}
 }
