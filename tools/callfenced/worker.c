@@ -503,7 +503,7 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 							    &w->msg, -err));
 		return;
 	}
-	w->call.rx_ns = w->wall_ns;
+	w->call.rx_ns = w->rx_ns;
 	set_source(&w->call.src, peer);
 	w->call.ingress = (uint8_t)ingress;
 	/* Build the job where it will be judged: here, or in place on the
@@ -562,7 +562,7 @@ learn(struct cf_worker *w, const union cfd_addr *peer)
 			  cf_ruleset_plan(cf_plane_ruleset(w->pw)),
 			  &w->call) != 1)
 		return false;
-	w->call.rx_ns = w->wall_ns;
+	w->call.rx_ns = w->rx_ns;
 	set_source(&w->call.src, peer);
 	hand_event(w, &w->call);
 	return true;
@@ -773,6 +773,10 @@ rx(struct cf_worker *w, unsigned int li)
 		rx_meta(&w->rx_msg[i].msg_hdr, &meta);
 		late = delay && meta.rx_ns && now > meta.rx_ns &&
 		       now - meta.rx_ns > delay;
+		/* The call's time is when the kernel received it: the
+		 * clock a capture of the same traffic shows, whatever the
+		 * worker was doing then. */
+		w->rx_ns = meta.rx_ns ? meta.rx_ns : w->wall_ns;
 		on_datagram(w, li, w->rx_buf[i], w->rx_msg[i].msg_len,
 			    &w->rx_peer[i], late);
 	}

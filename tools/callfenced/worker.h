@@ -87,6 +87,8 @@ struct cf_worker {
 	/* Everything below: this worker only. */
 	uint64_t pass_ns;		/* monotonic time of the pass */
 	uint64_t wall_ns;		/* wall time of the pass */
+	uint64_t rx_ns;			/* kernel receive time of the datagram
+					 * at hand (SO_TIMESTAMPNS) */
 	struct cf_sip_msg msg;		/* the datagram being decoded */
 	struct cf_events ev;		/* its SIP-I part, decoder counters */
 	struct cf_call call;		/* its call, before it is steered */
