@@ -22,8 +22,12 @@ usage(FILE *f)
 		"                           [--subscribers N] [--blacklist-size N] [--duration SECONDS]\n"
 		"                           [--pcap FILE] [--labels FILE] [--lists DIR]\n"
 		"                           [--no-releases] [--share CLASS=FRACTION]...\n"
+		"                           [--actor-calls N] [--actor-rate FACTOR] [--sipi FRACTION]\n"
 		"Classes: legit-foreign legit-roaming blacklisted spoofed dno robocall\n"
-		"         scanner sweeper wangiri (legit takes the rest)\n");
+		"         scanner sweeper wangiri (legit takes the rest)\n"
+		"--actor-calls: calls of each fraud actor (200); --actor-rate: actors dial\n"
+		"FACTOR times faster (1); --sipi: share of SIP INVITEs carrying their IAM\n"
+		"in an application/ISUP body (SIP-I; 0).\n");
 }
 
 int
@@ -41,6 +45,12 @@ bench_parse_gen_option(struct gen_config *cfg, int argc, char **argv, int *i)
 		cfg->subscribers = strtoull(v, NULL, 10);
 	else if (strcmp(o, "--duration") == 0 && v)
 		cfg->duration_s = strtod(v, NULL);
+	else if (strcmp(o, "--actor-calls") == 0 && v)
+		cfg->calls_per_actor = (uint32_t)strtoul(v, NULL, 10);
+	else if (strcmp(o, "--actor-rate") == 0 && v)
+		cfg->actor_rate = strtod(v, NULL);
+	else if (strcmp(o, "--sipi") == 0 && v)
+		cfg->sipi = strtod(v, NULL);
 	else if (strcmp(o, "--proto") == 0 && v) {
 		if (strcmp(v, "sip") == 0)
 			cfg->proto = CF_PROTO_SIP;
@@ -81,13 +91,15 @@ struct pcap_out {
 
 static int
 write_packet(struct pcap_out *out, const struct cf_call *call, uint64_t n,
-	     bool answered)
+	     bool answered, bool sipi)
 {
 	uint8_t payload[2048], frame[2200];
 	struct pcap_pkthdr hdr;
 	int len, flen;
 
-	if (call->proto == CF_PROTO_SIP)
+	if (sipi && call->event == CF_EVENT_SETUP)
+		len = gen_encode_sipi(call, n, (char *)payload, sizeof(payload));
+	else if (call->proto == CF_PROTO_SIP)
 		len = gen_encode_sip(call, n, answered, (char *)payload,
 				     sizeof(payload));
 	else
@@ -188,7 +200,8 @@ cmd_gen(int argc, char **argv)
 		} else if (call.event == CF_EVENT_ANSWER) {
 			answered[lab.call / 8] |= (uint8_t)(1u << (lab.call % 8));
 		}
-		if (out.dump && write_packet(&out, &call, lab.call, was_answered) < 0) {
+		if (out.dump && write_packet(&out, &call, lab.call, was_answered,
+					     gen_call_sipi(g, lab.call)) < 0) {
 			fprintf(stderr, "callfence-bench gen: cannot encode call %llu\n",
 				(unsigned long long)lab.call);
 			goto out;

@@ -100,20 +100,20 @@ enum {
 
 /*
  * A Called or Calling Party Number parameter (Q.763 §3.9, §3.10) without
- * its length byte: odd/even + NAI, then @second, then BCD digits.
+ * its length byte: odd/even + @nai, then @second, then the BCD digits.
  */
 static int
-put_number(uint8_t *p, size_t size, const struct cf_party *party,
+put_digits(uint8_t *p, size_t size, const char *digits, uint8_t nai,
 	   uint8_t second)
 {
-	size_t nd = party->raw_len;
+	size_t nd = strlen(digits);
 	int bcd;
 
 	if (size < 2)
 		return -1;
-	p[0] = (uint8_t)((nd & 1) << 7 | (party->nai & 0x7f));
+	p[0] = (uint8_t)((nd & 1) << 7 | (nai & 0x7f));
 	p[1] = second;
-	bcd = osmo_str2bcd(p + 2, size - 2, party->raw, 0, -1, false);
+	bcd = osmo_str2bcd(p + 2, size - 2, digits, 0, -1, false);
 	if (bcd <= 0)
 		return -1;
 	/* libosmocore pads an odd count with 0xf; Q.763 wants filler 0. */
@@ -121,6 +121,7 @@ put_number(uint8_t *p, size_t size, const struct cf_party *party,
 		p[2 + bcd - 1] &= 0x0f;
 	return 2 + bcd;
 }
+
 
 static void
 put16(uint8_t *p, uint16_t v)
@@ -134,6 +135,48 @@ put32(uint8_t *p, uint32_t v)
 {
 	put16(p, (uint16_t)(v >> 16));
 	put16(p + 2, (uint16_t)v);
+}
+
+/*
+ * An IAM from its message type on (Q.763 table 32): what follows the CIC
+ * in M3UA, and the whole ISUP body part of a SIP-I INVITE.  Returns the
+ * bytes written or -1.
+ */
+static int
+encode_iam(uint8_t *p, size_t size, const char *calling, uint8_t calling_nai,
+	   const char *called, uint8_t called_nai, uint8_t category)
+{
+	size_t i = 0;
+	int n;
+
+	if (size < 14)
+		return -1;
+	p[i++] = ISUP_IAM;
+	p[i++] = 0x00;		/* nature of connection: no satellite */
+	p[i++] = 0x20;		/* forward call: ISUP all the way */
+	p[i++] = 0x01;		/* ... originating access ISDN */
+	p[i++] = category;
+	p[i++] = 0x00;		/* transmission medium: speech */
+	p[i++] = 2;		/* pointer: called party number */
+	i++;			/* pointer: optional part, below */
+	n = put_digits(p + i + 1, size - i - 1, called, called_nai,
+		       ISUP_NPI_ISDN << 4);
+	if (n < 0)
+		return -1;
+	p[i] = (uint8_t)n;
+	p[7] = (uint8_t)(1 + n + 1);	/* from its own byte to the optional part */
+	i += 1 + (size_t)n;
+	if (size - i < 3)
+		return -1;
+	p[i] = ISUP_PARAM_CALLING;
+	n = put_digits(p + i + 2, size - i - 2, calling, calling_nai,
+		       ISUP_NPI_ISDN << 4 | ISUP_SI_NETWORK);
+	if (n < 0 || size - i - 2 - (size_t)n < 1)
+		return -1;
+	p[i + 1] = (uint8_t)n;
+	i += 2 + (size_t)n;
+	p[i++] = 0;		/* end of optional parameters */
+	return (int)i;
 }
 
 static int
@@ -151,30 +194,11 @@ encode_isup(const struct cf_call *call, uint8_t *p, size_t size)
 	p[i++] = (uint8_t)(cic >> 8 & 0x0f);
 	switch (call->event) {
 	case CF_EVENT_SETUP:
-		p[i++] = ISUP_IAM;
-		p[i++] = 0x00;		/* nature of connection: no satellite */
-		p[i++] = 0x20;		/* forward call: ISUP all the way */
-		p[i++] = 0x01;		/* ... originating access ISDN */
-		p[i++] = call->calling_category;
-		p[i++] = 0x00;		/* transmission medium: speech */
-		p[i++] = 2;		/* pointer: called party number */
-		i++;			/* pointer: optional part, below */
-		n = put_number(p + i + 1, size - i - 1, b, ISUP_NPI_ISDN << 4);
+		n = encode_iam(p + i, size - i, a->raw, a->nai, b->raw, b->nai,
+			       call->calling_category);
 		if (n < 0)
 			return -1;
-		p[i] = (uint8_t)n;
-		p[9] = (uint8_t)(1 + n + 1);	/* from byte 9 to the optional part */
-		i += 1 + (size_t)n;
-		if (size - i < 3)
-			return -1;
-		p[i] = ISUP_PARAM_CALLING;
-		n = put_number(p + i + 2, size - i - 2, a,
-			       ISUP_NPI_ISDN << 4 | ISUP_SI_NETWORK);
-		if (n < 0 || size - i - 2 - (size_t)n < 1)
-			return -1;
-		p[i + 1] = (uint8_t)n;
-		i += 2 + (size_t)n;
-		p[i++] = 0;		/* end of optional parameters */
+		i += (size_t)n;
 		break;
 	case CF_EVENT_ANSWER:
 		p[i++] = ISUP_ANM;
@@ -223,6 +247,94 @@ gen_encode_m3ua_isup(const struct cf_call *call, uint8_t *buf, size_t size)
 	buf[31] = (uint8_t)(call->ref.isup.cic & 0x0f);	/* SLS */
 	memcpy(buf + 32, isup, (size_t)n);
 	return (int)total;
+}
+
+/* ---- SIP-I: the IAM in the INVITE ---------------------------------------- */
+
+/* A number as the IAM of a gateway on @ingress writes it: a domestic
+ * subscriber national (country code off) on domestic ingress, anything
+ * else international, as the generator's ISUP calls are numbered. */
+static int
+iam_number(const struct cf_party *party, enum cf_ingress ingress,
+	   const char **digits, uint8_t *nai)
+{
+	const struct cf_number *num = &party->num;
+
+	if (!party->present || num->err != CF_NUM_OK)
+		return -1;
+	if (ingress != CF_INGRESS_INTERNATIONAL && num->len > 2 + 5 &&
+	    num->digits[0] == '8' && num->digits[1] == '6') {
+		*digits = num->digits + 2;
+		*nai = CF_NAI_NATIONAL;
+	} else {
+		*digits = num->digits;
+		*nai = CF_NAI_INTERNATIONAL;
+	}
+	return 0;
+}
+
+#define SIPI_BOUNDARY	"callfence-sip-i"
+
+int
+gen_encode_sipi(const struct cf_call *call, uint64_t n, char *buf, size_t size)
+{
+	static const char tail[] = "Content-Length: 0\r\n\r\n";
+	const size_t tail_len = sizeof(tail) - 1;
+	const char *a, *b;
+	uint8_t iam[64], a_nai, b_nai;
+	char host[16], sdp[256];
+	int len, iam_len, sdp_len, head_len;
+	size_t body_len;
+
+	if (call->event != CF_EVENT_SETUP ||
+	    iam_number(&call->party[CF_PARTY_CALLER], call->ingress, &a, &a_nai) < 0 ||
+	    iam_number(&call->party[CF_PARTY_CALLEE], call->ingress, &b, &b_nai) < 0)
+		return -1;
+	/* The headers of the plain INVITE, its empty body replaced. */
+	len = gen_encode_sip(call, n, false, buf, size);
+	if (len < (int)tail_len || memcmp(buf + len - tail_len, tail, tail_len) != 0)
+		return -1;
+	len -= (int)tail_len;
+	iam_len = encode_iam(iam, sizeof(iam), a, a_nai, b, b_nai,
+			     10 /* ordinary subscriber */);
+	snprintf(host, sizeof(host), "%u.%u.%u.%u", call->src.addr[0],
+		 call->src.addr[1], call->src.addr[2], call->src.addr[3]);
+	sdp_len = snprintf(sdp, sizeof(sdp),
+		"v=0\r\no=- %llu 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\n"
+		"t=0 0\r\nm=audio %u RTP/AVP 8\r\n",
+		(unsigned long long)n, host, host,
+		(unsigned int)(10000 + 2 * (n % 20000)));
+	if (iam_len < 0 || sdp_len < 0 || (size_t)sdp_len >= sizeof(sdp))
+		return -1;
+	/* RFC 3204 / Q.1912.5: multipart/mixed, the SDP, then the ISUP
+	 * part (version, handling required), its bytes as they are. */
+	body_len = strlen("--" SIPI_BOUNDARY "\r\n"
+			  "Content-Type: application/sdp\r\n\r\n") +
+		   (size_t)sdp_len +
+		   strlen("\r\n--" SIPI_BOUNDARY "\r\n"
+			  "Content-Type: application/ISUP;version=itu-t92+\r\n"
+			  "Content-Disposition: signal;handling=required\r\n\r\n") +
+		   (size_t)iam_len + strlen("\r\n--" SIPI_BOUNDARY "--\r\n");
+	head_len = snprintf(buf + len, size - (size_t)len,
+		"Content-Type: multipart/mixed;boundary=" SIPI_BOUNDARY "\r\n"
+		"MIME-Version: 1.0\r\n"
+		"Content-Length: %zu\r\n\r\n"
+		"--" SIPI_BOUNDARY "\r\n"
+		"Content-Type: application/sdp\r\n\r\n"
+		"%s"
+		"\r\n--" SIPI_BOUNDARY "\r\n"
+		"Content-Type: application/ISUP;version=itu-t92+\r\n"
+		"Content-Disposition: signal;handling=required\r\n\r\n",
+		body_len, sdp);
+	if (head_len < 0 || (size_t)(len + head_len) + (size_t)iam_len +
+	    strlen("\r\n--" SIPI_BOUNDARY "--\r\n") >= size)
+		return -1;
+	len += head_len;
+	memcpy(buf + len, iam, (size_t)iam_len);
+	len += iam_len;
+	len += snprintf(buf + len, size - (size_t)len,
+			"\r\n--" SIPI_BOUNDARY "--\r\n");
+	return len;
 }
 
 /* ---- framing --------------------------------------------------------------- */

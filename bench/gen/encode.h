@@ -27,6 +27,15 @@
 int gen_encode_sip(const struct cf_call *call, uint64_t n, bool answered,
 		   char *buf, size_t size);
 
+/*
+ * SIP-I (Q.1912.5, RFC 3204) for a set-up: the INVITE of gen_encode_sip()
+ * with a multipart/mixed body of SDP and the call's IAM (application/ISUP,
+ * no CIC), which names the same parties as the SIP headers, written as a
+ * gateway's IAM would (national on domestic ingress, else international).
+ */
+int gen_encode_sipi(const struct cf_call *call, uint64_t n, char *buf,
+		    size_t size);
+
 /* M3UA DATA carrying ISUP IAM, ANM or REL for @call (Q.763 layouts). */
 int gen_encode_m3ua_isup(const struct cf_call *call, uint8_t *buf,
 			 size_t size);

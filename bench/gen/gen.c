@@ -144,6 +144,7 @@ gen_config_default(struct gen_config *cfg)
 	cfg->share[GEN_SWEEPER] = 0.005;
 	cfg->share[GEN_WANGIRI] = 0.005;
 	cfg->calls_per_actor = 200;
+	cfg->actor_rate = 1.0;
 	cfg->blacklist_size = 100000;
 	cfg->proto = CF_PROTO_NONE;
 	cfg->with_releases = true;
@@ -351,7 +352,7 @@ add_sources(struct gen *g)
 			if (is_actor(c)) {
 				s->left = left < g->cfg.calls_per_actor ? left : g->cfg.calls_per_actor;
 				s->actor = ++actor;
-				s->gap_s = actor_pace(c);
+				s->gap_s = actor_pace(c) / g->cfg.actor_rate;
 				/* Fraud runs happen inside the span, not at its
 				 * very end, so every actor makes its quota. */
 				start = uniform(g) * g->cfg.duration_s * 0.8;
@@ -389,6 +390,7 @@ gen_new(const struct gen_config *cfg)
 	if (cfg->calls == 0 || cfg->subscribers < 10 * ROAMING_ONE_IN ||
 	    cfg->subscribers > 100000000u * N_MOBILE_PREFIXES ||
 	    cfg->duration_s <= 0 || cfg->calls_per_actor == 0 ||
+	    !(cfg->actor_rate > 0) || !(cfg->sipi >= 0 && cfg->sipi <= 1) ||
 	    cfg->blacklist_size == 0)
 		return NULL;
 	g = calloc(1, sizeof(*g));
@@ -574,13 +576,26 @@ set_ref(struct gen *g, struct cf_call *call, uint64_t n)
 }
 
 static uint8_t
-pick_proto(struct gen *g, uint64_t n)
+pick_proto(const struct gen *g, uint64_t n)
 {
 	uint64_t state = n ^ g->cfg.seed;
 
 	if (g->cfg.proto != CF_PROTO_NONE)
 		return (uint8_t)g->cfg.proto;
 	return bench_rand(&state) & 1 ? CF_PROTO_SIP : CF_PROTO_ISUP;
+}
+
+bool
+gen_call_sipi(const struct gen *g, uint64_t n)
+{
+	/* A stream of its own (not g->rng): the traffic does not change
+	 * with the share, only how its INVITEs are written. */
+	uint64_t state = (n * 0x9e3779b97f4a7c15ULL) ^ g->cfg.seed ^
+			 0x5349502d49ULL;	/* "SIP-I" */
+
+	if (g->cfg.sipi <= 0 || pick_proto(g, n) != CF_PROTO_SIP)
+		return false;
+	return (double)(bench_rand(&state) >> 11) * 0x1.0p-53 < g->cfg.sipi;
 }
 
 /* Plan the answer and release of call @n. */

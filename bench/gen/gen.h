@@ -39,6 +39,14 @@ struct gen_config {
 	/* Share of calls of each class; GEN_LEGIT takes the rest. */
 	double share[GEN_CLASS__COUNT];
 	uint32_t calls_per_actor;	/* robocaller, scanner, ... */
+	/* Fraud actors dial this many times faster than their own pace
+	 * (1: robocaller 1/s, scanner 2/s, sweeper 0.5/s, wangiri 1/1.5 s). */
+	double actor_rate;
+	/* Share of SIP set-ups whose INVITE carries the call's ISUP IAM in
+	 * an application/ISUP body part (SIP-I, Q.1912.5); 0: none.  Chosen
+	 * per call from the seed without touching the traffic's random
+	 * stream, so the calls are the same whatever the share. */
+	double sipi;
 	uint32_t blacklist_size;	/* numbers on the generated blacklist */
 	enum cf_proto proto;		/* CF_PROTO_NONE = mix of both */
 	bool with_releases;		/* answers and releases too */
@@ -67,6 +75,10 @@ void gen_free(struct gen *g);
  * produced and every pending event has been delivered.
  */
 bool gen_next(struct gen *g, struct cf_call *call, struct gen_label *label);
+
+/* Whether call @n (gen_label.call) is encoded as SIP-I: a SIP set-up
+ * drawn into the configured share. */
+bool gen_call_sipi(const struct gen *g, uint64_t n);
 
 /* The plan the traffic is numbered in (+86). */
 const struct cf_numplan *gen_plan(const struct gen *g);

@@ -5,6 +5,8 @@ Generates a small mixed capture (SIP over UDP, ISUP over M3UA/SCTP) and
 asks tshark, a decoder nobody on the team wrote, what each INVITE and IAM
 says: caller and callee must be the numbers the generator's label file
 says, and tshark must find no malformed packet and no bad checksum.
+Then SIP-I (`--sipi 1`): every INVITE carries an IAM in its
+application/ISUP part that tshark decodes to the same caller and callee.
 
 usage: check_gen_tshark.py CALLFENCE_BENCH TSHARK WORKDIR
 """
@@ -69,10 +71,46 @@ def main():
                         ["frame.number"])
     if bad:
         failures.append(f"malformed or bad checksum in frames {[b[0] for b in bad][:10]}")
+    failures += check_sipi(bench, tshark, work)
     for f in failures[:20]:
         print(f)
     print(f"{seen} set-ups compared, {len(failures)} failures")
     return 1 if failures else 0
+
+
+def check_sipi(bench, tshark, work):
+    """--sipi 1: the IAM in each INVITE names the labelled parties."""
+    pcap = os.path.join(work, "sipi.pcap")
+    labels = os.path.join(work, "sipi.csv")
+    subprocess.run([bench, "gen", "--calls", "300", "--seed", "13",
+                    "--proto", "sip", "--sipi", "1", "--subscribers", "100000",
+                    "--duration", "600", "--pcap", pcap, "--labels", labels],
+                   check=True, capture_output=True)
+    want = {}
+    with open(labels) as f:
+        for row in csv.DictReader(f):
+            if row["event"] == "setup":
+                want[row["frame"]] = (row["caller"], row["callee"])
+    failures = []
+    rows = tshark_fields(tshark, pcap, 'sip.Method == "INVITE"',
+                         ["frame.number", "sip.pai.user", "isup.calling",
+                          "isup.calling_party_nature_of_address_indicator",
+                          "isup.called",
+                          "isup.called_party_nature_of_address_indicator"])
+    for frame, pai, calling, calling_nai, called, called_nai in rows:
+        got = (isup_e164(calling, calling_nai.split(",")[0]),
+               isup_e164(called, called_nai))
+        if want.get(frame) != got or pai.lstrip("+") != got[0]:
+            failures.append(f"SIP-I frame {frame}: IAM {got}, PAI {pai}, "
+                            f"labels {want.get(frame)}")
+    if len(rows) != len(want):
+        failures.append(f"SIP-I: tshark found {len(rows)} INVITEs, the "
+                        f"labels list {len(want)}")
+    bad = tshark_fields(tshark, pcap, "_ws.malformed", ["frame.number"])
+    if bad:
+        failures.append(f"SIP-I: malformed frames {[b[0] for b in bad][:10]}")
+    print(f"SIP-I: {len(rows)} INVITEs with their IAM compared")
+    return failures
 
 
 if __name__ == "__main__":

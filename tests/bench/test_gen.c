@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <callfence/events.h>
 #include <callfence/hash.h>
 
 #include "gen/encode.h"
@@ -38,9 +39,8 @@ make(uint64_t seed, enum cf_proto proto)
 }
 
 static uint64_t
-digest(uint64_t seed)
+digest_of(struct gen *g)
 {
-	struct gen *g = make(seed, CF_PROTO_NONE);
 	struct cf_call c;
 	struct gen_label l;
 	uint64_t h = 0;
@@ -52,6 +52,12 @@ digest(uint64_t seed)
 			      ((uint64_t)l.cls << 56 | c.event));
 	gen_free(g);
 	return h;
+}
+
+static uint64_t
+digest(uint64_t seed)
+{
+	return digest_of(make(seed, CF_PROTO_NONE));
 }
 
 static void
@@ -159,6 +165,141 @@ scanners_dial_in_sequence(void **state)
 	gen_free(g);
 }
 
+/* --actor-calls and --actor-rate: every actor makes its quota, at the
+ * pace of its class times the rate. */
+static void
+actor_quota_and_rate(void **state)
+{
+	struct gen_config cfg;
+	struct gen *g;
+	struct cf_call c;
+	struct gen_label l;
+	uint32_t calls[GEN_CLASS__COUNT][64] = { { 0 } };
+	uint64_t first[GEN_CLASS__COUNT][64] = { { 0 } };
+	uint64_t last[GEN_CLASS__COUNT][64] = { { 0 } };
+	double gaps = 0;
+	unsigned int robocallers = 0, a, k;
+
+	gen_config_default(&cfg);
+	cfg.seed = 4;
+	cfg.calls = 4000;
+	cfg.subscribers = 100000;
+	cfg.duration_s = 30;
+	cfg.share[GEN_ROBOCALL] = 0.1;		/* 400 calls: 10 actors */
+	cfg.calls_per_actor = 40;
+	cfg.actor_rate = 4;
+	g = gen_new(&cfg);
+	assert_non_null(g);
+	while (gen_next(g, &c, &l)) {
+		if (c.event != CF_EVENT_SETUP || l.cls < GEN_ROBOCALL)
+			continue;
+		assert_true(l.actor >= 1 && l.actor < 64);
+		assert_int_equal(l.seq, calls[l.cls][l.actor]);
+		if (calls[l.cls][l.actor]++ == 0)
+			first[l.cls][l.actor] = c.rx_ns;
+		last[l.cls][l.actor] = c.rx_ns;
+	}
+	gen_free(g);
+	for (k = GEN_ROBOCALL; k < GEN_CLASS__COUNT; k++)
+		for (a = 1; a < 64; a++)
+			if (calls[k][a])
+				assert_true(calls[k][a] == 40 ||
+					    /* the last actor takes the rest */
+					    calls[k][a + 1 < 64 ? a + 1 : a] == 0);
+	for (a = 1; a < 64; a++) {
+		if (calls[GEN_ROBOCALL][a] != 40)
+			continue;
+		robocallers++;
+		gaps += (double)(last[GEN_ROBOCALL][a] - first[GEN_ROBOCALL][a]) /
+			1e9 / 39;
+	}
+	assert_int_equal(robocallers, 10);
+	/* One call a second, four times faster: a mean gap of 0.25 s
+	 * (390 exponential gaps: within 15%). */
+	gaps /= robocallers;
+	assert_true(gaps > 0.25 * 0.85 && gaps < 0.25 * 1.15);
+}
+
+/* --sipi: which INVITEs carry their IAM, never what the calls are. */
+static void
+sipi_share_leaves_traffic_alone(void **state)
+{
+	struct gen_config cfg;
+	struct gen *g;
+	struct cf_call c;
+	struct gen_label l;
+	uint64_t sip = 0, sipi = 0, plain;
+
+	plain = digest(9);
+	gen_config_default(&cfg);
+	cfg.seed = 9;
+	cfg.calls = CALLS;
+	cfg.subscribers = 1000000;
+	cfg.duration_s = 3600;
+	cfg.sipi = 0.3;
+	assert_int_equal(digest_of(gen_new(&cfg)), plain);
+	g = gen_new(&cfg);
+	assert_non_null(g);
+	while (gen_next(g, &c, &l)) {
+		if (c.event != CF_EVENT_SETUP)
+			continue;
+		if (c.proto != CF_PROTO_SIP) {
+			assert_false(gen_call_sipi(g, l.call));
+			continue;
+		}
+		sip++;
+		sipi += gen_call_sipi(g, l.call);
+	}
+	gen_free(g);
+	assert_true(sip > CALLS / 3);
+	assert_true(sipi > sip * 27 / 100 && sipi < sip * 33 / 100);
+}
+
+/* A SIP-I INVITE is one call whose parties are its IAM's: the engine's
+ * decoder reads the generator's numbers from the ISUP part (national on
+ * domestic ingress, international otherwise), with no mismatch. */
+static void
+sipi_invite_decodes_to_its_iam(void **state)
+{
+	const struct cf_numplan *plan = cf_numplan_builtin("86");
+	struct gen *g = make(12, CF_PROTO_SIP);
+	static struct cf_events ev;
+	struct cf_call c, got;
+	struct gen_label l;
+	char buf[2048];
+	int n, checked = 0, intl = 0;
+
+	cf_events_init(&ev);
+	while (gen_next(g, &c, &l) && checked < 2000) {
+		const struct cf_party *a = &got.party[CF_PARTY_CALLER];
+
+		if (c.event != CF_EVENT_SETUP)
+			continue;
+		n = gen_encode_sipi(&c, l.call, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_true(cf_sip_parse(&ev.msg, buf, (size_t)n, 0) == n);
+		cf_call_reset(&got);
+		assert_int_equal(cf_events_sip(&ev, &ev.msg, plan, &got), 1);
+		assert_int_equal(got.event, CF_EVENT_SETUP);
+		assert_true(got.sipi);
+		assert_false(got.sipi_mismatch);
+		assert_string_equal(got.ref.sip.call_id, c.ref.sip.call_id);
+		assert_int_equal(a->num.key, c.party[CF_PARTY_CALLER].num.key);
+		assert_int_equal(got.party[CF_PARTY_CALLEE].num.key,
+				 c.party[CF_PARTY_CALLEE].num.key);
+		/* The IAM's text, not the SIP header's "+86...". */
+		assert_int_not_equal(a->raw[0], '+');
+		assert_int_equal(a->nai, c.ingress == CF_INGRESS_INTERNATIONAL ||
+				 a->num.len <= 7 || !a->num.domestic ?
+				 CF_NAI_INTERNATIONAL : CF_NAI_NATIONAL);
+		intl += a->nai == CF_NAI_INTERNATIONAL;
+		checked++;
+	}
+	gen_free(g);
+	assert_int_equal(checked, 2000);
+	assert_true(intl > 0 && intl < checked);
+}
+
 /* The CRC32c check values of RFC 3720 appendix B.4 (the same CRC SCTP
  * uses): 32 bytes of zeros, 32 bytes of ones. */
 static void
@@ -218,6 +359,9 @@ main(void)
 		cmocka_unit_test(scanners_dial_in_sequence),
 		cmocka_unit_test(crc32c_matches_the_rfc),
 		cmocka_unit_test(isup_iam_layout),
+		cmocka_unit_test(actor_quota_and_rate),
+		cmocka_unit_test(sipi_share_leaves_traffic_alone),
+		cmocka_unit_test(sipi_invite_decodes_to_its_iam),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
