@@ -461,6 +461,18 @@ put_host(struct out *o, const struct cf_sip_span *h)
  * Contact's headers are put into the redirected request (§19.1.5),
  * which is the caller's to choose, not ours to relay.
  */
+/* ";params" of @u, each byte of its class, or nothing; -1 on a byte that
+ * cannot be written. */
+static int
+put_params(struct out *o, const struct cf_sip_uri *u)
+{
+	if (!u->params.p)
+		return 0;
+	put(o, ";", 1);
+	return put_uri_part(o, u->params.p, u->params.len, URI_PARAMS) < 0 ?
+	       -1 : 0;
+}
+
 static int
 put_contact(struct out *o, const char *ruri, size_t len)
 {
@@ -506,24 +518,12 @@ put_contact(struct out *o, const char *ruri, size_t len)
 			put(o, ":", 1);
 			put_uint(o, u.port);
 		}
-		if (u.params.p) {
-			put(o, ";", 1);
-			if (put_uri_part(o, u.params.p, u.params.len,
-					 URI_PARAMS) < 0)
-				return -1;
-		}
-		return 0;
+		return put_params(o, &u);
 	case CF_SIP_SCHEME_TEL:
 		if (!u.user.len || put_uri_part(o, u.user.p, u.user.len,
 						URI_TEL) < 0)
 			return -1;
-		if (u.params.p) {
-			put(o, ";", 1);
-			if (put_uri_part(o, u.params.p, u.params.len,
-					 URI_PARAMS) < 0)
-				return -1;
-		}
-		return 0;
+		return put_params(o, &u);
 	default:
 		/* absoluteURI: the part before any '?' */
 		at = memchr(rest, '?', (size_t)(e - rest));
