@@ -82,6 +82,7 @@ cf_call_reset(struct cf_call *call)
 	call->calling_category = CF_IND_ABSENT;
 	call->forwarded = false;
 	call->answered = false;
+	call->refused = false;
 	call->sipi = false;
 	call->sipi_mismatch = false;
 	call->release_cause = 0;

@@ -527,7 +527,7 @@ observe_end_tracked(struct cf_heur *h, const struct cf_call *call, uint64_t now)
 	if (h->p.kind == CF_HEUR_SHORT_CALLS) {
 		/* A BYE ends an answered call even when the 200 was not
 		 * seen (a screening server sees no responses). */
-		if (!o->answered && !call->answered &&
+		if (!o->answered && !call->answered && !call->refused &&
 		    now - o->h.last_ns <= h->p.short_ns)
 			counter_add(h, o->caller_key, now);
 	} else {

@@ -322,6 +322,20 @@ bump(uint64_t *c, uint64_t n)
 	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
 }
 
+/* A blocked call is over as it is judged: end it for the open-call
+ * measures (concurrent-calls), as no party will.  Worker thread. */
+static void
+end_refused(struct cf_plane_worker *w, const struct cf_call *call)
+{
+	struct plane_snap *s = w->snap;
+
+	w->release = *call;
+	w->release.event = CF_EVENT_RELEASE;
+	w->release.refused = true;
+	w->release.release_cause = 21;		/* Q.850: call rejected */
+	cf_ruleset_observe(s->rs, s->scratch[w->id], &w->release);
+}
+
 int
 cf_plane_judge(struct cf_plane_worker *w, const struct cf_call *call,
 	       struct cf_verdict *v)
@@ -343,6 +357,8 @@ cf_plane_judge(struct cf_plane_worker *w, const struct cf_call *call,
 	}
 	bump(&w->calls[call->proto < CF_PROTO__COUNT ? call->proto : 0]
 		      [v->action], 1);
+	if (v->action == CF_ACTION_BLOCK)
+		end_refused(w, call);
 	bump(&w->rule_hits[cf_plane_rule_slot(w, v)], 1);
 	n = v->monitor_count < CF_VERDICT_MONITOR_MAX ? v->monitor_count :
 							CF_VERDICT_MONITOR_MAX;

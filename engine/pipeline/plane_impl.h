@@ -22,8 +22,10 @@ struct cf_plane_worker {
 	struct cf_plane *p;
 	unsigned int id;
 	bool registered;		/* an RCU reader */
-	/* This worker's: the snapshot of the pass. */
+	/* This worker's: the snapshot of the pass, and the release a
+	 * blocked call's end is built in. */
 	struct plane_snap *snap;
+	struct cf_call release;
 	/* Written by this worker (relaxed stores), read by any thread. */
 	uint64_t calls[CF_PROTO__COUNT][CF_ACTION__COUNT];
 	uint64_t judge_errors;

@@ -266,14 +266,17 @@ def test_releases(tmp):
     check([c for c, _ in open_calls] == [302] * 3,
           '3 open calls allowed (%s)' % [c for c, _ in open_calls])
     check(peer.call(busy)[0] == 603, 'the fourth concurrent call is blocked')
-    for _, cid in open_calls:
-        peer.ask(sip('BYE', busy, '+8613912345678', cid, 'b' + cid,
-                     peer.port, cseq=2))
+    # The refused call is over as it is refused: one BYE leaves two
+    # open, and a new call (the third) goes through.
+    cid = open_calls[0][1]
+    peer.ask(sip('BYE', busy, '+8613912345678', cid, 'b' + cid,
+                 peer.port, cseq=2))
     time.sleep(0.1)
     check(peer.call(busy)[0] == 302,
-          'after the BYEs the caller may call again')
+          'after one BYE the caller may call again: the refused call was '
+          'not left open')
     check(d.metric('callfence_sip_messages_total', kind='cancel') == 6 and
-          d.metric('callfence_sip_messages_total', kind='bye') == 9 and
+          d.metric('callfence_sip_messages_total', kind='bye') == 7 and
           d.metric('callfence_sip_messages_total', kind='response_learnt') == 1,
           'CANCEL, BYE and the 486 counted as learnt')
     check(d.metric('callfence_event_drops_total') == 0, 'no event dropped')
@@ -404,18 +407,37 @@ def test_hep(tmp):
     check(codes == [302] * 4 + [603] * 2,
           'wangiri from the HEP mirror: blocked once 4 calls were CANCELled '
           '(%s)' % codes)
+    # An honest caller: the mirror shows the screening server's own 302
+    # (a redirect: the call goes on), the answer and the BYE.
+    honest = '+8613800000098'
+    codes = []
+    for i in range(6):
+        code, cid = peer.call(honest)
+        codes.append(code)
+        for m in (sip(None, honest, '+8613912345678', cid, 'i%d' % peer.n,
+                      peer.port, status=302),
+                  sip(None, honest, '+8613912345678', cid, 'i%d' % peer.n,
+                      peer.port, status=200),
+                  sip('BYE', honest, '+8613912345678', cid, 'b%d' % peer.n,
+                      peer.port, cseq=2)):
+            mirror.sendto(hep3(m, proxy, uac), ('127.0.0.1', hport))
+        time.sleep(0.05)
+    check(codes == [302] * 6, 'a mirrored 302 is no release: an honest '
+          'caller is never a wangiri (%s)' % codes)
     invite = sip('INVITE', wangiri, '+8613912345678', 'x', 'x', peer.port)
     mirror.sendto(hep3(invite, uac, proxy), ('127.0.0.1', hport))
     mirror.sendto(b'HEP3\x00\x02', ('127.0.0.1', hport))
     time.sleep(0.1)
-    check(d.metric('callfence_hep_messages_total', kind='learnt') == 12,
-          'every mirrored CANCEL learnt (12)')
+    check(d.metric('callfence_hep_messages_total', kind='learnt') == 24,
+          'every mirrored CANCEL, 200 and BYE learnt (24)')
+    check(d.metric('callfence_hep_messages_total', kind='no_call_event') == 6,
+          'the mirrored 302s are no call event (6)')
     check(d.metric('callfence_hep_messages_total', kind='invite_ignored') == 1,
           'a mirrored INVITE is not judged again')
     check(d.metric('callfence_hep_messages_total', kind='undecodable') == 1 and
           d.metric('callfence_hep_errors_total', reason='bad-length') == 1,
           'a broken HEP datagram is counted by reason')
-    check(d.metric('callfence_calls_total') == 6, 'six calls judged')
+    check(d.metric('callfence_calls_total') == 12, 'twelve calls judged')
     d.stop()
 
 

@@ -135,7 +135,11 @@ sip_event(const struct cf_sip_msg *msg, struct cf_call *call)
 		}
 		return -CF_SIP_ERR_NO_CALL_EVENT;
 	}
-	if (msg->method != CF_SIP_METHOD_INVITE || msg->status < 200)
+	/* A 3xx redirects: the call goes on (a proxy recurses to the
+	 * Contact, as an SBC does with a screening server's 302), so it is
+	 * no release. */
+	if (msg->method != CF_SIP_METHOD_INVITE || msg->status < 200 ||
+	    (msg->status >= 300 && msg->status < 400))
 		return -CF_SIP_ERR_NO_CALL_EVENT;
 	if (msg->status < 300) {
 		call->event = CF_EVENT_ANSWER;

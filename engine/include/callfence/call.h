@@ -129,6 +129,10 @@ struct cf_call {
 	/* A release that says the call had been answered (a SIP BYE),
 	 * whether or not the answer itself was seen. */
 	bool answered;
+	/* A release of a call the rules refused (the judge step ends a
+	 * blocked call so it is not counted open): not released by either
+	 * party, so no short call. */
+	bool refused;
 	/* SIP-I/SIP-T: an ISUP IAM in the INVITE's body joined its numbers
 	 * to the call; mismatch: it named another caller or callee than
 	 * the SIP headers (cf_events_merge_sipi()). */

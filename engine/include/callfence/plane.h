@@ -17,8 +17,9 @@
  *    set-up to its owner through a small table of call references.
  *  - The judge step: heuristics count the set-up, the rules decide, and
  *    the worker's counters (calls by protocol and verdict, hits and trial
- *    "would match" hits by rule) are kept; a judge error is counted and
- *    reported for the front end's failure policy.
+ *    "would match" hits by rule) are kept; a blocked call is ended for
+ *    the open-call measures at once (nobody will release it); a judge
+ *    error is counted and reported for the front end's failure policy.
  *
  * One struct cf_plane_worker per judging thread, cache-aligned, written by
  * that thread alone; counters are read by any thread (relaxed loads).
