@@ -486,7 +486,7 @@ run_one(const struct opts *o, const struct pool *pool, const char *cfr,
 	eps = mode == MODE_SPLIT ? 2 * n : n;
 	/* --ring elements on every ring, as each one used to have. */
 	r.handover = eps > 1 ? cf_handover_new(eps, (uint32_t)o->ring *
-					       (eps - 1), sizeof(struct job)) :
+					       (eps - 1), sizeof(struct job), 0) :
 			       NULL;
 	r.w = aligned_alloc(64, n * sizeof(*r.w));
 	if ((eps > 1 && !r.handover) || !r.w)

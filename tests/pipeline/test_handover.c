@@ -20,18 +20,19 @@
 static void
 memory_is_linear(void **state)
 {
-	struct cf_handover *h2 = cf_handover_new(2, 1024, 100);
-	struct cf_handover *h16 = cf_handover_new(16, 1024, 100);
-	struct cf_handover *h64 = cf_handover_new(64, 1024, 100);
+	struct cf_handover *h2 = cf_handover_new(2, 1024, 100, 0);
+	struct cf_handover *h16 = cf_handover_new(16, 1024, 100, 0);
+	struct cf_handover *h64 = cf_handover_new(64, 1024, 100, 0);
 
 	assert_int_equal(cf_handover_ring_capacity(h2), 1024);
 	assert_int_equal(cf_handover_ring_capacity(h16), 64);
 	assert_int_equal(cf_handover_ring_capacity(h64), 16);
 	/* n (n - 1) rings of per_worker / (n - 1): n * per_worker. */
-	assert_true(cf_handover_memory(h16) <= 16 * 1024 * 100);
-	assert_true(cf_handover_memory(h64) <= 64 * 1024 * 100);
-	assert_null(cf_handover_new(65, 1024, 100));
-	assert_null(cf_handover_new(2, 1024, 0));
+	/* Each element carries an 8-byte header. */
+	assert_true(cf_handover_memory(h16) <= 16 * 1024 * 112);
+	assert_true(cf_handover_memory(h64) <= 64 * 1024 * 112);
+	assert_null(cf_handover_new(65, 1024, 100, 0));
+	assert_null(cf_handover_new(2, 1024, 0, 0));
 	cf_handover_free(h2);
 	cf_handover_free(h16);
 	cf_handover_free(h64);
@@ -46,7 +47,7 @@ sum(void *ctx, void *elem)
 static void
 claim_flush_drain(void **state)
 {
-	struct cf_handover *h = cf_handover_new(3, 8, sizeof(uint64_t));
+	struct cf_handover *h = cf_handover_new(3, 8, sizeof(uint64_t), 0);
 	uint64_t *e, total = 0;
 	unsigned int i;
 
@@ -118,7 +119,7 @@ consumer(void *arg)
 static void
 no_lost_wakeup(void **state)
 {
-	struct pair p = { .h = cf_handover_new(2, 16, sizeof(uint64_t)) };
+	struct pair p = { .h = cf_handover_new(2, 16, sizeof(uint64_t), 0) };
 	pthread_t t;
 	unsigned int sent = 0;
 
@@ -140,6 +141,75 @@ no_lost_wakeup(void **state)
 	cf_handover_free(p.h);
 }
 
+/* Texts of many lengths through a lane, wrapping around its end many
+ * times: each arrives whole with its element, the lane never fills for
+ * good, and a text given back with its element is reused. */
+struct text_elem {
+	uint32_t len;
+	uint8_t seed;
+	const uint8_t *text;
+};
+
+static void
+check_text(void *ctx, void *elem)
+{
+	const struct text_elem *e = elem;
+	uint32_t i;
+
+	for (i = 0; i < e->len; i++)
+		if (e->text[i] != (uint8_t)(e->seed + i))
+			(*(unsigned int *)ctx)++;
+}
+
+static void
+text_lane(void **state)
+{
+	struct cf_handover *h = cf_handover_new(2, 64, sizeof(struct text_elem),
+						2 * CF_HANDOVER_TEXT_MIN);
+	unsigned int bad = 0, sent = 0, round;
+	uint32_t len;
+
+	assert_non_null(h);
+	/* Half a lane at most. */
+	assert_non_null(cf_handover_claim(h, 0, 1));
+	assert_null(cf_handover_claim_text(h, 0, 1,
+					   CF_HANDOVER_TEXT_MIN + 1));
+	cf_handover_unclaim(h, 0, 1);
+	for (round = 0; round < 2000; round++) {
+		struct text_elem *e = cf_handover_claim(h, 0, 1);
+		uint8_t *t;
+		uint32_t i;
+
+		len = 1 + (round * 7919) % 9000;
+		assert_non_null(e);
+		t = cf_handover_claim_text(h, 0, 1, len);
+		if (!t) {
+			/* Full: give the element back, drain, retry. */
+			cf_handover_unclaim(h, 0, 1);
+			cf_handover_flush(h, 0);
+			cf_handover_drain(h, 1, 64, check_text, &bad);
+			round--;
+			continue;
+		}
+		e->len = len;
+		e->seed = (uint8_t)round;
+		e->text = t;
+		for (i = 0; i < len; i++)
+			t[i] = (uint8_t)(round + i);
+		sent++;
+		if (round % 5 == 4) {
+			cf_handover_flush(h, 0);
+			cf_handover_drain(h, 1, 64, check_text, &bad);
+		}
+	}
+	cf_handover_flush(h, 0);
+	cf_handover_drain(h, 1, 64, check_text, &bad);
+	assert_int_equal(bad, 0);
+	assert_int_equal(sent, 2000);
+	assert_false(cf_handover_pending(h, 1));
+	cf_handover_free(h);
+}
+
 int
 main(void)
 {
@@ -147,6 +217,7 @@ main(void)
 		cmocka_unit_test(memory_is_linear),
 		cmocka_unit_test(claim_flush_drain),
 		cmocka_unit_test(no_lost_wakeup),
+		cmocka_unit_test(text_lane),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

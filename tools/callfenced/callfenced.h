@@ -39,10 +39,12 @@
 #define CFD_RX_SIZE		16384	/* bytes per received datagram */
 #define CFD_TX_SIZE		16384	/* bytes per reply */
 #define CFD_TX_MAX		128	/* replies queued per socket per pass */
-/* Echo block + Request-URI a job carries: what IMS sends (>= 32 Vias,
- * 8 KB of echoed headers) with room; a larger one is answered by the
- * overload policy. */
-#define CFD_JOB_TEXT		10240
+/* Echo block + Request-URI of one call: a datagram's worth (IMS sends
+ * >= 32 Vias and 8 KB of echoed headers) and the To tag and Via names
+ * an echo adds; at most half of a hand-over text lane. */
+#define CFD_TEXT_MAX		(CFD_RX_SIZE + 2048)
+/* Text a worker can be handed, per hand-over slot (its average). */
+#define CFD_TEXT_PER_JOB	2048
 #define CFD_RULE_NAME		CF_PLANE_RULE_NAME
 
 enum cfd_overload {

@@ -57,6 +57,10 @@ cfd_worker_wake(struct cf_worker *w)
 		cfd_log("worker %u: wake: %s", w->id, strerror(errno));
 }
 
+/* Any call's text fits a lane (cf_handover_claim_text() takes half). */
+_Static_assert(CFD_TEXT_MAX <= CF_HANDOVER_TEXT_MIN / 2,
+	       "a call's text must fit half a hand-over text lane");
+
 int
 cfd_worker_link(struct cfd *d)
 {
@@ -64,6 +68,8 @@ cfd_worker_link(struct cfd *d)
 		return 0;
 	/* ring-size is each worker's inbound room, whatever the count. */
 	d->handover = cf_handover_new(d->n_workers, d->cfg.ring_size,
-				      sizeof(struct cfd_job));
+				      sizeof(struct cfd_job),
+				      (size_t)d->cfg.ring_size *
+				      CFD_TEXT_PER_JOB);
 	return d->handover ? 0 : -1;
 }

@@ -486,6 +486,8 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	struct cfd_job *j;
 	unsigned int owner;
 	bool refused = false;
+	char *text;
+	size_t tlen;
 	int elen, err;
 
 	cf_call_reset(&w->call);
@@ -512,27 +514,42 @@ on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	 * the call's answers and releases. */
 	owner = cf_plane_owner(w->pw, &w->call);
 	cf_plane_note_owner(w->pw, &w->call, owner);
-	j = owner == w->id ? NULL : cfd_steer_claim(w, owner);
-	if (!j) {
-		refused = owner != w->id;
-		j = &w->job;
-	}
-	elen = cf_sip_reply_echo(j->text, sizeof(j->text), &w->msg);
-	if (elen < 0 || (size_t)elen + w->msg.ruri.len >= sizeof(j->text)) {
-		/* More echoed headers than a job holds: it cannot be
-		 * judged, so the policy answers it from the datagram.  A
-		 * claimed slot is unpublished: the next claim reuses it. */
+	/* What the reply needs, the echo block and the Request-URI, here
+	 * first: only its own length travels to the owner. */
+	elen = cf_sip_reply_echo(w->text, sizeof(w->text), &w->msg);
+	if (elen < 0 || (size_t)elen + w->msg.ruri.len >= sizeof(w->text)) {
+		/* More echoed headers than we hand over: it cannot be
+		 * judged, so the policy answers it from the datagram. */
 		struct cf_sip_reply_params p;
 
-		if (j != &w->job)
-			cfd_steer_unclaim(w, owner);
 		count(w, s->decode_err[CF_SIP_ERR_TOO_LONG]);
 		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
 		if (policy_reply(w, &p))
 			reply_msg(w, li, peer, &p);
 		return;
 	}
-	memcpy(j->text + elen, w->msg.ruri.p, w->msg.ruri.len);
+	memcpy(w->text + elen, w->msg.ruri.p, w->msg.ruri.len);
+	tlen = (size_t)elen + w->msg.ruri.len;
+	j = owner == w->id ? NULL : cfd_steer_claim(w, owner);
+	if (j) {
+		text = cf_handover_claim_text(w->d->handover, w->id, owner,
+					      tlen);
+		if (text) {
+			memcpy(text, w->text, tlen);
+		} else {
+			/* The owner's text lane is full: the overload case,
+			 * as a full ring.  The slot is unpublished: the
+			 * next claim reuses it. */
+			cfd_steer_unclaim(w, owner);
+			j = NULL;
+		}
+	}
+	if (!j) {
+		refused = owner != w->id;
+		j = &w->job;
+		text = w->text;
+	}
+	j->text = text;
 	j->kind = CFD_JOB_SETUP;
 	j->call = w->call;
 	j->echo_len = (uint16_t)elen;

@@ -36,7 +36,10 @@ struct cfd_job {
 	uint8_t from;			/* worker that decoded it */
 	uint16_t echo_len;
 	uint16_t ruri_len;
-	char text[CFD_JOB_TEXT];	/* echo block, then Request-URI */
+	/* The echo block, then the Request-URI: in the owner's text lane
+	 * of the hand-over rings (given back with the job), or in the
+	 * worker's own text for a job judged where it was decoded. */
+	const char *text;
 };
 
 /* The answer given to one INVITE transaction, for its retransmissions. */
@@ -94,6 +97,7 @@ struct cf_worker {
 	struct cf_call call;		/* its call, before it is steered */
 	struct cf_call acl_call;	/* source only, for the ACL */
 	struct cfd_job job;		/* a call judged here or refused */
+	char text[CFD_TEXT_MAX];	/* its echo block and Request-URI */
 	struct cfd_tx *tx[CFD_SOCKS_MAX];	/* NULL for the HEP socket */
 	struct cfd_cache_entry *cache;
 	uint32_t cache_mask;

@@ -13,6 +13,11 @@
  * back.  A full ring is the front end's overload case: claim returns
  * NULL.
  *
+ * Beside each ring runs a text lane: bytes of variable length that an
+ * element carries (the echo block a SIP reply needs), reserved for the
+ * element claimed last and released with it, so an element is as big as
+ * what its owner needs and not as big as the largest message.
+ *
  * Wake-up without a lost wake-up and without a system call while the
  * owner runs: an owner about to sleep marks itself sleeping, issues a
  * full fence and looks at its rings (cf_handover_sleep()); a producer
@@ -36,11 +41,15 @@ struct cf_handover;
  * Rings between @n workers (1 .. CF_HANDOVER_WORKERS_MAX), elements of
  * @elem_size bytes; each worker can hold about @per_worker elements
  * handed to it (each ring gets the power of two at or below per_worker /
- * (n - 1), at least 2).  NULL on a bad argument or no memory.  Control
- * thread.
+ * (n - 1), at least 2), and about @text_per_worker bytes of text (each
+ * lane the power of two at or below text_per_worker / (n - 1), at least
+ * CF_HANDOVER_TEXT_MIN; 0: no text).  NULL on a bad argument or no
+ * memory.  Control thread.
  */
+#define CF_HANDOVER_TEXT_MIN	(64u << 10)
+
 struct cf_handover *cf_handover_new(unsigned int n, uint32_t per_worker,
-				    size_t elem_size);
+				    size_t elem_size, size_t text_per_worker);
 void cf_handover_free(struct cf_handover *h);
 /* Bytes of ring memory. */
 size_t cf_handover_memory(const struct cf_handover *h);
@@ -53,7 +62,14 @@ uint32_t cf_handover_ring_capacity(const struct cf_handover *h);
  * is full.  It travels at the next cf_handover_flush(). */
 void *cf_handover_claim(struct cf_handover *h, unsigned int from,
 			unsigned int to);
-/* Give back the slot claimed last for @to (the element was not made). */
+/* @len contiguous bytes of text for the element claimed last for @to,
+ * travelling and given back with it; NULL when the lane has no room (or
+ * @len exceeds half a lane): give the element back.  At most one text
+ * per element. */
+void *cf_handover_claim_text(struct cf_handover *h, unsigned int from,
+			     unsigned int to, size_t len);
+/* Give back the slot claimed last for @to (the element was not made),
+ * and its text. */
 void cf_handover_unclaim(struct cf_handover *h, unsigned int from,
 			 unsigned int to);
 /* Publish what @from claimed, one release store per ring; returns the
