@@ -164,8 +164,10 @@ def failed(log):
         for line in f:
             r = json.loads(line)
             if r.get('result') not in ('OK', 'SKIP', 'EXPECTEDFAIL'):
-                bad.append('%s(%s)' % (r['name'], r['result'].lower())
-                           if r.get('result') != 'FAIL' else r['name'])
+                # 'project:suites / name': the name is enough.
+                name = r['name'].rsplit(' / ', 1)[-1]
+                bad.append('%s(%s)' % (name, r['result'].lower())
+                           if r.get('result') != 'FAIL' else name)
     return bad
 
 

@@ -108,7 +108,8 @@ run_tests() {
 		fi
 	done
 	[ ${#missing[@]} -eq 0 ] ||
-		log "  (not registered in this tree: ${missing[*]})" >&2
+		log "  (not registered in this tree:" \
+			"$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' '))" >&2
 	# Each test once.
 	mapfile -t names < <(printf '%s\n' "${names[@]}" | awk '!seen[$0]++')
 	local rc=0
