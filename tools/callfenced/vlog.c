@@ -36,6 +36,9 @@ struct cfd_vlog {
 	int stop;
 	int reopen;
 	bool stalled;			/* control: the logger never stopped */
+	/* The logger's: records of its batch not yet written; read by
+	 * the control thread when the logger is stuck. */
+	unsigned int inflight;
 	/* The logger's own. */
 	FILE *f;
 	struct cfd_logrec *buf;
@@ -132,6 +135,9 @@ drain(struct cfd_vlog *l)
 
 	for (i = 0; i < l->n_rings; i++) {
 		n = cf_ring_dequeue_burst(l->rings[i], l->buf, CFD_BATCH);
+		/* Taken, not yet written or counted: a shutdown that finds
+		 * the logger stuck counts these as dropped too. */
+		__atomic_store_n(&l->inflight, n, __ATOMIC_RELEASE);
 		for (k = 0; k < n; k++) {
 			int len = format(l, &l->buf[k]);
 
@@ -140,6 +146,8 @@ drain(struct cfd_vlog *l)
 				cf_metrics_count(l->m, s->log_drops, 1);
 			else
 				cf_metrics_count(l->m, s->log_records, 1);
+			__atomic_store_n(&l->inflight, n - k - 1,
+					 __ATOMIC_RELEASE);
 		}
 		total += n;
 	}
@@ -248,6 +256,7 @@ cfd_vlog_stop(struct cfd_vlog *l)
 	 * as dropped; the thread, its file and its rings are left to the
 	 * exit, since it may be inside them.
 	 */
+	left = __atomic_load_n(&l->inflight, __ATOMIC_ACQUIRE);
 	for (i = 0; i < l->n_rings; i++)
 		left += cf_ring_count(l->rings[i]);
 	cf_metrics_count(cf_metrics_block(l->d->metrics, l->d->control_block),
