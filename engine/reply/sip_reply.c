@@ -158,7 +158,21 @@ struct head {
 	struct cf_sip_span cseq_method;
 	uint32_t cseq;			/* valid when cseq_ok */
 	bool cseq_ok;			/* else cseq_num is echoed as is */
+	const struct cf_sip_msg *msg;	/* read from, or NULL (recover()) */
 };
+
+/* Address @v of @h as cf_sip_parse_addr() reads it, NULL if it does not
+ * parse: from its message's kept parse when it has one. */
+static const struct cf_sip_addr *
+head_addr(const struct head *h, const struct cf_sip_span *v,
+	  struct cf_sip_addr *tmp)
+{
+	if (!v->p)
+		return NULL;
+	if (h->msg)
+		return cf_sip_msg_addr(h->msg, v, tmp);
+	return cf_sip_parse_addr(v->p, v->len, tmp) == 0 ? tmp : NULL;
+}
 
 static void
 head_of(struct head *h, const struct cf_sip_msg *req)
@@ -173,6 +187,7 @@ head_of(struct head *h, const struct cf_sip_msg *req)
 	h->cseq_method = req->cseq_method;
 	h->cseq = req->cseq;
 	h->cseq_ok = true;
+	h->msg = req;
 }
 
 /* Mix a span into a running hash; an absent span differs from an empty
@@ -188,13 +203,14 @@ head_tag(const struct head *hd, char *buf)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct cf_sip_span from_tag = { 0 }, branch = { 0 }, params;
-	struct cf_sip_addr from;
+	const struct cf_sip_addr *from;
+	struct cf_sip_addr tmp;
 	uint64_t h = 0x63616c6c66656e63ULL;	/* "callfenc" */
 	unsigned int i;
 
-	if (hd->from.p && cf_sip_parse_addr(hd->from.p, hd->from.len,
-					    &from) == 0)
-		from_tag = from.tag;
+	from = head_addr(hd, &hd->from, &tmp);
+	if (from)
+		from_tag = from->tag;
 	else
 		from_tag = hd->from;
 	if (hd->n_via > 0) {
@@ -233,19 +249,19 @@ cf_sip_reply_tag(const struct cf_sip_msg *req, char *buf)
 static int
 put_echo(struct out *o, const struct head *h, bool to_must_parse)
 {
-	struct cf_sip_addr to;
-	bool to_ok;
+	const struct cf_sip_addr *to;
+	struct cf_sip_addr tmp;
 	unsigned int i;
 
-	to_ok = h->to.p && cf_sip_parse_addr(h->to.p, h->to.len, &to) == 0;
-	if (!to_ok && to_must_parse)
+	to = head_addr(h, &h->to, &tmp);
+	if (!to && to_must_parse)
 		return -1;
 	for (i = 0; i < h->n_via; i++)
 		put_header(o, "Via", &h->via[i]);
 	put_header(o, "From", &h->from);
 	puts_(o, "To: ");
 	put_value(o, &h->to);
-	if (to_ok && !to.tag.p) {
+	if (to && !to->tag.p) {
 		/* §8.2.6.2: the UAS adds a tag to a To that has none; ours
 		 * is derived from the request so retransmissions agree. */
 		char tag[17];
@@ -474,14 +490,12 @@ put_params(struct out *o, const struct cf_sip_uri *u)
 }
 
 static int
-put_contact(struct out *o, const char *ruri, size_t len)
+put_contact_uri(struct out *o, const struct cf_sip_uri *up)
 {
-	struct cf_sip_uri u;
+	const struct cf_sip_uri u = *up;
 	const char *rest, *at, *colon, *e;
 	size_t slen;
 
-	if (!ruri || !len || cf_sip_parse_uri(ruri, len, &u) < 0)
-		return -1;
 	/* The scheme is made of scheme characters (the parser checked). */
 	slen = (size_t)((const char *)memchr(u.all.p, ':', u.all.len) -
 			u.all.p);
@@ -533,6 +547,16 @@ put_contact(struct out *o, const char *ruri, size_t len)
 			return -1;
 		return put_uri_part(o, rest, (size_t)(e - rest), URI_OPAQUE);
 	}
+}
+
+static int
+put_contact(struct out *o, const char *ruri, size_t len)
+{
+	struct cf_sip_uri u;
+
+	if (!ruri || !len || cf_sip_parse_uri(ruri, len, &u) < 0)
+		return -1;
+	return put_contact_uri(o, &u);
 }
 
 int
@@ -1066,6 +1090,8 @@ cf_sip_answer_kind(const char *buf, size_t len, struct cf_sip_msg *msg,
 		   int *err)
 {
 	struct out none = { NULL, 0, 0 };
+	const struct cf_sip_uri *ruri;
+	struct cf_sip_uri tmp;
 	ssize_t n;
 	int rc;
 
@@ -1083,6 +1109,8 @@ cf_sip_answer_kind(const char *buf, size_t len, struct cf_sip_msg *msg,
 	}
 	if (!msg->request || msg->method == CF_SIP_METHOD_ACK)
 		return CF_SIP_ANSWER_NONE;
+	/* The check, the call record and the echo read these: once. */
+	cf_sip_msg_parties(msg);
 	rc = cf_sip_check(msg);
 	if (rc < 0) {
 		*err = -rc;
@@ -1100,7 +1128,9 @@ cf_sip_answer_kind(const char *buf, size_t len, struct cf_sip_msg *msg,
 		}
 		/* A call that a 302 cannot send on is not judged: it could
 		 * be blocked, never allowed. */
-		if (put_contact(&none, msg->ruri.p, msg->ruri.len) < 0) {
+		if (!msg->ruri.p || !msg->ruri.len ||
+		    !(ruri = cf_sip_msg_ruri(msg, &tmp)) ||
+		    put_contact_uri(&none, ruri) < 0) {
 			*err = CF_SIP_ERR_BAD_URI;
 			return CF_SIP_ANSWER_BAD_REQUEST;
 		}

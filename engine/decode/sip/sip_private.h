@@ -137,4 +137,10 @@ int sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri,
 int sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr,
 		   bool full);
 
+/* cf_sip_msg_addr(); a value not kept in msg->parsed is parsed with
+ * @full (the kept ones are full). */
+const struct cf_sip_addr *sip_msg_addr(const struct cf_sip_msg *msg,
+				       const struct cf_sip_span *v,
+				       struct cf_sip_addr *tmp, bool full);
+
 #endif /* CALLFENCE_SIP_PRIVATE_H */

@@ -395,3 +395,58 @@ cf_sip_uri_has_number(const struct cf_sip_uri *uri)
 	}
 	return digit;
 }
+
+void
+cf_sip_msg_parties(struct cf_sip_msg *msg)
+{
+	struct cf_sip_parsed *c = &msg->parsed;
+
+	c->from_rc = (int8_t)sip_parse_addr(msg->from.p, msg->from.len,
+					    &c->from, true);
+	c->from_src = msg->from;
+	c->to_rc = (int8_t)sip_parse_addr(msg->to.p, msg->to.len, &c->to,
+					  true);
+	c->to_src = msg->to;
+	if (msg->request) {
+		c->ruri_rc = (int8_t)sip_parse_uri(msg->ruri.p, msg->ruri.len,
+						   &c->ruri, false);
+		c->ruri_src = msg->ruri;
+	}
+}
+
+static bool
+sip_same_span(const struct cf_sip_span *a, const struct cf_sip_span *b)
+{
+	return a->p && a->p == b->p && a->len == b->len;
+}
+
+const struct cf_sip_addr *
+sip_msg_addr(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
+	     struct cf_sip_addr *tmp, bool full)
+{
+	const struct cf_sip_parsed *c = &msg->parsed;
+
+	if (sip_same_span(v, &c->from_src))
+		return c->from_rc < 0 ? NULL : &c->from;
+	if (sip_same_span(v, &c->to_src))
+		return c->to_rc < 0 ? NULL : &c->to;
+	return sip_parse_addr(v->p, v->len, tmp, full) < 0 ? NULL : tmp;
+}
+
+const struct cf_sip_addr *
+cf_sip_msg_addr(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
+		struct cf_sip_addr *tmp)
+{
+	return sip_msg_addr(msg, v, tmp, true);
+}
+
+const struct cf_sip_uri *
+cf_sip_msg_ruri(const struct cf_sip_msg *msg, struct cf_sip_uri *tmp)
+{
+	const struct cf_sip_parsed *c = &msg->parsed;
+
+	if (sip_same_span(&msg->ruri, &c->ruri_src))
+		return c->ruri_rc < 0 ? NULL : &c->ruri;
+	return sip_parse_uri(msg->ruri.p, msg->ruri.len, tmp, false) < 0 ?
+	       NULL : tmp;
+}
