@@ -153,14 +153,31 @@ cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
 	return sip_parse_uri(p, len, uri, true);
 }
 
+/* End of the parameter value at @i, which has a quote: the first ';'
+ * outside quotes, where '\\' escapes the next byte; @len when none. */
+static size_t
+sip_quoted_value_end(const char *p, size_t len, size_t i)
+{
+	bool quoted = false;
+
+	for (; i < len; i++) {
+		if (quoted && p[i] == '\\')
+			i++;
+		else if (p[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && p[i] == ';')
+			break;
+	}
+	return i > len ? len : i;
+}
+
 bool
 cf_sip_param(const struct cf_sip_span *params, const char *name,
 	     struct cf_sip_span *value)
 {
 	const char *p = params->p;
 	size_t len = params->p ? params->len : 0;
-	size_t nlen = strlen(name), i = 0, ns, ne, vs;
-	bool quoted;
+	size_t nlen = strlen(name), i = 0, ns, ne, vs, semi;
 
 	while (i < len) {
 		while (i < len && (p[i] == ';' || sip_is(p[i], SIP_C_LWS)))
@@ -178,17 +195,13 @@ cf_sip_param(const struct cf_sip_span *params, const char *name,
 			while (i < len && sip_is(p[i], SIP_C_LWS))
 				i++;
 			vs = i;
-			quoted = false;
-			for (; i < len; i++) {
-				if (quoted && p[i] == '\\')
-					i++;
-				else if (p[i] == '"')
-					quoted = !quoted;
-				else if (!quoted && p[i] == ';')
-					break;
-			}
-			if (i > len)
-				i = len;
+			/* The value ends at a ';' outside quotes: most have
+			 * no quote before their ';', two finds tell. */
+			semi = i + sip_find(p + i, len - i, ';');
+			if (sip_find(p + i, semi - i, '"') == semi - i)
+				i = semi;
+			else
+				i = sip_quoted_value_end(p, len, i);
 		}
 		if (ne - ns == nlen && nlen && sip_ieq(p + ns, name, nlen)) {
 			size_t ve = i;
