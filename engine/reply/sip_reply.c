@@ -162,7 +162,8 @@ struct head {
 };
 
 /* Address @v of @h as cf_sip_parse_addr() reads it, NULL if it does not
- * parse: from its message's kept parse when it has one. */
+ * parse: from its message's kept parse when it has one (no user_phone:
+ * the echo reads tags). */
 static const struct cf_sip_addr *
 head_addr(const struct head *h, const struct cf_sip_span *v,
 	  struct cf_sip_addr *tmp)

@@ -87,7 +87,7 @@ sip_addr_uri(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
 {
 	const struct cf_sip_addr *a;
 
-	if (!v->len || !(a = sip_msg_addr(msg, v, addr, false)))
+	if (!v->len || !(a = sip_msg_addr(msg, v, addr, 0)))
 		return NULL;
 	return &a->uri;
 }

@@ -220,7 +220,7 @@ addr_ok(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
 	if (contact && len == 1 && p[0] == '*')
 		return true;
 	/* The parse of the trimmed value is that of the value. */
-	if (!len || !(a = sip_msg_addr(msg, v, &tmp, false)))
+	if (!len || !(a = sip_msg_addr(msg, v, &tmp, 0)))
 		return false;
 	if (a->angle) {
 		if (a->uri.all.p[-1] != '<' ||

@@ -220,10 +220,11 @@ cf_sip_param(const struct cf_sip_span *params, const char *name,
 	return false;
 }
 
-/* cf_sip_parse_addr(); without @full, no tag and no user_phone (see
+/* cf_sip_parse_addr(); tag and user_phone only when in @want (see
  * sip_parse_uri()). */
 int
-sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
+sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr,
+	       unsigned want)
 {
 	const char *lt, *gt, *rest;
 	size_t i, rlen, ulen;
@@ -268,7 +269,7 @@ sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
 		gt = p + i;
 		addr->angle = true;
 		rc = sip_parse_uri(lt + 1, (size_t)(gt - lt - 1), &addr->uri,
-				   full);
+				   want & SIP_WANT_PHONE);
 		if (rc < 0)
 			return rc;
 		rest = gt + 1;
@@ -278,7 +279,7 @@ sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
 		while (ulen < len && p[ulen] != ';' &&
 		       !sip_is(p[ulen], SIP_C_LWS))
 			ulen++;
-		rc = sip_parse_uri(p, ulen, &addr->uri, full);
+		rc = sip_parse_uri(p, ulen, &addr->uri, want & SIP_WANT_PHONE);
 		if (rc < 0)
 			return rc;
 		rest = p + ulen;
@@ -289,7 +290,7 @@ sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
 		if (rest[0] != ';')
 			return -CF_SIP_ERR_BAD_URI;
 		addr->params = sip_span(rest + 1, rlen - 1);
-		if (full)
+		if (want & SIP_WANT_TAG)
 			cf_sip_param(&addr->params, "tag", &addr->tag);
 	}
 	return 0;
@@ -298,7 +299,7 @@ sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
 int
 cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr)
 {
-	return sip_parse_addr(p, len, addr, true);
+	return sip_parse_addr(p, len, addr, SIP_WANT_ALL);
 }
 
 static int
@@ -415,10 +416,10 @@ cf_sip_msg_parties(struct cf_sip_msg *msg)
 	struct cf_sip_parsed *c = &msg->parsed;
 
 	c->from_rc = (int8_t)sip_parse_addr(msg->from.p, msg->from.len,
-					    &c->from, true);
+					    &c->from, SIP_WANT_TAG);
 	c->from_src = msg->from;
 	c->to_rc = (int8_t)sip_parse_addr(msg->to.p, msg->to.len, &c->to,
-					  true);
+					  SIP_WANT_TAG);
 	c->to_src = msg->to;
 	if (msg->request) {
 		c->ruri_rc = (int8_t)sip_parse_uri(msg->ruri.p, msg->ruri.len,
@@ -435,7 +436,7 @@ sip_same_span(const struct cf_sip_span *a, const struct cf_sip_span *b)
 
 const struct cf_sip_addr *
 sip_msg_addr(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
-	     struct cf_sip_addr *tmp, bool full)
+	     struct cf_sip_addr *tmp, unsigned want)
 {
 	const struct cf_sip_parsed *c = &msg->parsed;
 
@@ -443,14 +444,14 @@ sip_msg_addr(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
 		return c->from_rc < 0 ? NULL : &c->from;
 	if (sip_same_span(v, &c->to_src))
 		return c->to_rc < 0 ? NULL : &c->to;
-	return sip_parse_addr(v->p, v->len, tmp, full) < 0 ? NULL : tmp;
+	return sip_parse_addr(v->p, v->len, tmp, want) < 0 ? NULL : tmp;
 }
 
 const struct cf_sip_addr *
 cf_sip_msg_addr(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
 		struct cf_sip_addr *tmp)
 {
-	return sip_msg_addr(msg, v, tmp, true);
+	return sip_msg_addr(msg, v, tmp, SIP_WANT_TAG);
 }
 
 const struct cf_sip_uri *

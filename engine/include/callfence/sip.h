@@ -217,7 +217,7 @@ struct cf_sip_msg {
 	struct cf_sip_parsed {
 		struct cf_sip_span from_src, to_src, ruri_src;
 		int8_t from_rc, to_rc, ruri_rc;
-		struct cf_sip_addr from, to;	/* as cf_sip_parse_addr() */
+		struct cf_sip_addr from, to;	/* no uri.user_phone */
 		struct cf_sip_uri ruri;		/* no user_phone */
 	} parsed;
 };
@@ -270,8 +270,9 @@ void cf_sip_msg_parties(struct cf_sip_msg *msg);
 
 /*
  * Header value @v of @msg (&msg->from, &msg->to or any other span) as
- * cf_sip_parse_addr() reads it: the parse cf_sip_msg_parties() kept, or
- * one into @tmp.  Returns the address, or NULL when it does not parse.
+ * cf_sip_parse_addr() reads it, but for uri.user_phone, left false: the
+ * parse cf_sip_msg_parties() kept, or one into @tmp.  Returns the
+ * address, or NULL when it does not parse.
  */
 const struct cf_sip_addr *cf_sip_msg_addr(const struct cf_sip_msg *msg,
 					  const struct cf_sip_span *v,
