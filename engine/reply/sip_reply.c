@@ -432,6 +432,26 @@ put_uri_part(struct out *o, const char *p, size_t len, enum uri_part part)
 	return 0;
 }
 
+/* The bytes of a host, by kind: a table, as uri_class. */
+enum {
+	HC_NAME = 1 << 0,	/* hostname, IPv4: alphanum - . _ */
+	HC_V6 = 1 << 1,		/* IPv6: hex digits : . */
+};
+
+#define HC_IS_NAME(c) \
+	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+	 ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '.' || (c) == '_')
+#define HC_IS_V6(c) \
+	(((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'f') || \
+	 ((c) >= 'A' && (c) <= 'F') || (c) == ':' || (c) == '.')
+#define HC(c) ((HC_IS_NAME(c) ? HC_NAME : 0) | (HC_IS_V6(c) ? HC_V6 : 0))
+#define HC4(b) HC(b), HC((b) + 1), HC((b) + 2), HC((b) + 3)
+#define HC16(b) HC4(b), HC4((b) + 4), HC4((b) + 8), HC4((b) + 12)
+#define HC64(b) HC16(b), HC16((b) + 16), HC16((b) + 32), HC16((b) + 48)
+static const uint8_t host_class[256] = {
+	HC64(0), HC64(64), HC64(128), HC64(192),
+};
+
 /* A host as a URI may carry it: a hostname or IPv4 address (letters,
  * digits, '-', '.', and the '_' real hosts have), or an IPv6 address,
  * bracketed as it must be ("[...]"), or bare as in captures, which is
@@ -442,6 +462,7 @@ put_host(struct out *o, const struct cf_sip_span *h)
 	const char *p = h->p;
 	size_t len = h->len, i;
 	bool v6 = false;
+	unsigned int want;
 
 	if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {
 		v6 = true;
@@ -452,15 +473,10 @@ put_host(struct out *o, const struct cf_sip_span *h)
 	}
 	if (!len)
 		return -1;
-	for (i = 0; i < len; i++) {
-		char c = p[i];
-
-		if (v6 ? !(hexval(c) >= 0 || c == ':' || c == '.') :
-			 !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-			   c == '_'))
+	want = v6 ? HC_V6 : HC_NAME;
+	for (i = 0; i < len; i++)
+		if (!(host_class[(unsigned char)p[i]] & want))
 			return -1;
-	}
 	if (v6)
 		put(o, "[", 1);
 	put(o, p, len);
