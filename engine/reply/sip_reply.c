@@ -49,7 +49,7 @@ fail(char *buf, size_t size)
 	return -1;
 }
 
-static void
+static inline void
 puts_(struct out *o, const char *s)
 {
 	put(o, s, strlen(s));
@@ -632,7 +632,10 @@ put_status(struct out *o, unsigned int code, const char *phrase)
 	puts_(o, "SIP/2.0 ");
 	put_uint(o, code);
 	put(o, " ", 1);
-	put_text(o, phrase ? phrase : cf_sip_reply_phrase(code));
+	if (phrase)
+		put_text(o, phrase);
+	else	/* ours, with no control byte to drop */
+		puts_(o, cf_sip_reply_phrase(code));
 	put(o, "\r\n", 2);
 }
 
