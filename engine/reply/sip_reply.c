@@ -573,7 +573,8 @@ put_contact(struct out *o, const char *ruri, size_t len)
 {
 	struct cf_sip_uri u;
 
-	if (!ruri || !len || cf_sip_parse_uri(ruri, len, &u) < 0)
+	/* Rebuilt from its parts: user_phone is not one. */
+	if (!ruri || !len || cf_sip_parse_uri_parts(ruri, len, &u) < 0)
 		return -1;
 	return put_contact_uri(o, &u);
 }

@@ -153,6 +153,12 @@ cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
 	return sip_parse_uri(p, len, uri, true);
 }
 
+int
+cf_sip_parse_uri_parts(const char *p, size_t len, struct cf_sip_uri *uri)
+{
+	return sip_parse_uri(p, len, uri, false);
+}
+
 /* End of the parameter value at @i, which has a quote: the first ';'
  * outside quotes, where '\\' escapes the next byte; @len when none. */
 static size_t

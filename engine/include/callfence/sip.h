@@ -252,6 +252,11 @@ ssize_t cf_sip_message_length(const char *buf, size_t len);
  */
 int cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri);
 
+/* cf_sip_parse_uri() but for user_phone, left false: a pass over the
+ * parameters fewer, for a reader that does not look at it. */
+int cf_sip_parse_uri_parts(const char *p, size_t len,
+			   struct cf_sip_uri *uri);
+
 /*
  * Parse one header value holding a name-addr ("Bob" <sip:...>;tag=x) or
  * an addr-spec (sip:...;tag=x, whose ';' parameters are header
