@@ -18,15 +18,17 @@ struct out {
 	size_t len;
 };
 
-static void
+static inline void
 put(struct out *o, const char *s, size_t n)
 {
-	if (o->len < o->size) {
-		size_t room = o->size - o->len - 1;
-
-		/* memmove: cf_sip_reply() copies its echo onto itself. */
-		memmove(o->buf + o->len, s, n < room ? n : room);
-	}
+	/* memmove: cf_sip_reply() copies its echo onto itself.  All of @n
+	 * fits but at the very end: that case on its own, so that a put
+	 * of a literal compiles to a few moves, not a byte loop bounded by
+	 * the room left. */
+	if (o->len + n < o->size)
+		memmove(o->buf + o->len, s, n);
+	else if (o->len < o->size)
+		memmove(o->buf + o->len, s, o->size - o->len - 1);
 	o->len += n;
 }
 
@@ -47,7 +49,7 @@ fail(char *buf, size_t size)
 	return -1;
 }
 
-static void
+static inline void
 puts_(struct out *o, const char *s)
 {
 	put(o, s, strlen(s));
@@ -158,7 +160,22 @@ struct head {
 	struct cf_sip_span cseq_method;
 	uint32_t cseq;			/* valid when cseq_ok */
 	bool cseq_ok;			/* else cseq_num is echoed as is */
+	const struct cf_sip_msg *msg;	/* read from, or NULL (recover()) */
 };
+
+/* Address @v of @h as cf_sip_parse_addr() reads it, NULL if it does not
+ * parse: from its message's kept parse when it has one (no user_phone:
+ * the echo reads tags). */
+static const struct cf_sip_addr *
+head_addr(const struct head *h, const struct cf_sip_span *v,
+	  struct cf_sip_addr *tmp)
+{
+	if (!v->p)
+		return NULL;
+	if (h->msg)
+		return cf_sip_msg_addr(h->msg, v, tmp);
+	return cf_sip_parse_addr(v->p, v->len, tmp) == 0 ? tmp : NULL;
+}
 
 static void
 head_of(struct head *h, const struct cf_sip_msg *req)
@@ -173,6 +190,7 @@ head_of(struct head *h, const struct cf_sip_msg *req)
 	h->cseq_method = req->cseq_method;
 	h->cseq = req->cseq;
 	h->cseq_ok = true;
+	h->msg = req;
 }
 
 /* Mix a span into a running hash; an absent span differs from an empty
@@ -188,13 +206,14 @@ head_tag(const struct head *hd, char *buf)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct cf_sip_span from_tag = { 0 }, branch = { 0 }, params;
-	struct cf_sip_addr from;
+	const struct cf_sip_addr *from;
+	struct cf_sip_addr tmp;
 	uint64_t h = 0x63616c6c66656e63ULL;	/* "callfenc" */
 	unsigned int i;
 
-	if (hd->from.p && cf_sip_parse_addr(hd->from.p, hd->from.len,
-					    &from) == 0)
-		from_tag = from.tag;
+	from = head_addr(hd, &hd->from, &tmp);
+	if (from)
+		from_tag = from->tag;
 	else
 		from_tag = hd->from;
 	if (hd->n_via > 0) {
@@ -233,19 +252,19 @@ cf_sip_reply_tag(const struct cf_sip_msg *req, char *buf)
 static int
 put_echo(struct out *o, const struct head *h, bool to_must_parse)
 {
-	struct cf_sip_addr to;
-	bool to_ok;
+	const struct cf_sip_addr *to;
+	struct cf_sip_addr tmp;
 	unsigned int i;
 
-	to_ok = h->to.p && cf_sip_parse_addr(h->to.p, h->to.len, &to) == 0;
-	if (!to_ok && to_must_parse)
+	to = head_addr(h, &h->to, &tmp);
+	if (!to && to_must_parse)
 		return -1;
 	for (i = 0; i < h->n_via; i++)
 		put_header(o, "Via", &h->via[i]);
 	put_header(o, "From", &h->from);
 	puts_(o, "To: ");
 	put_value(o, &h->to);
-	if (to_ok && !to.tag.p) {
+	if (to && !to->tag.p) {
 		/* §8.2.6.2: the UAS adds a tag to a To that has none; ours
 		 * is derived from the request so retransmissions agree. */
 		char tag[17];
@@ -415,6 +434,26 @@ put_uri_part(struct out *o, const char *p, size_t len, enum uri_part part)
 	return 0;
 }
 
+/* The bytes of a host, by kind: a table, as uri_class. */
+enum {
+	HC_NAME = 1 << 0,	/* hostname, IPv4: alphanum - . _ */
+	HC_V6 = 1 << 1,		/* IPv6: hex digits : . */
+};
+
+#define HC_IS_NAME(c) \
+	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+	 ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '.' || (c) == '_')
+#define HC_IS_V6(c) \
+	(((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'f') || \
+	 ((c) >= 'A' && (c) <= 'F') || (c) == ':' || (c) == '.')
+#define HC(c) ((HC_IS_NAME(c) ? HC_NAME : 0) | (HC_IS_V6(c) ? HC_V6 : 0))
+#define HC4(b) HC(b), HC((b) + 1), HC((b) + 2), HC((b) + 3)
+#define HC16(b) HC4(b), HC4((b) + 4), HC4((b) + 8), HC4((b) + 12)
+#define HC64(b) HC16(b), HC16((b) + 16), HC16((b) + 32), HC16((b) + 48)
+static const uint8_t host_class[256] = {
+	HC64(0), HC64(64), HC64(128), HC64(192),
+};
+
 /* A host as a URI may carry it: a hostname or IPv4 address (letters,
  * digits, '-', '.', and the '_' real hosts have), or an IPv6 address,
  * bracketed as it must be ("[...]"), or bare as in captures, which is
@@ -425,6 +464,7 @@ put_host(struct out *o, const struct cf_sip_span *h)
 	const char *p = h->p;
 	size_t len = h->len, i;
 	bool v6 = false;
+	unsigned int want;
 
 	if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {
 		v6 = true;
@@ -435,15 +475,10 @@ put_host(struct out *o, const struct cf_sip_span *h)
 	}
 	if (!len)
 		return -1;
-	for (i = 0; i < len; i++) {
-		char c = p[i];
-
-		if (v6 ? !(hexval(c) >= 0 || c == ':' || c == '.') :
-			 !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-			   c == '_'))
+	want = v6 ? HC_V6 : HC_NAME;
+	for (i = 0; i < len; i++)
+		if (!(host_class[(unsigned char)p[i]] & want))
 			return -1;
-	}
 	if (v6)
 		put(o, "[", 1);
 	put(o, p, len);
@@ -474,14 +509,12 @@ put_params(struct out *o, const struct cf_sip_uri *u)
 }
 
 static int
-put_contact(struct out *o, const char *ruri, size_t len)
+put_contact_uri(struct out *o, const struct cf_sip_uri *up)
 {
-	struct cf_sip_uri u;
+	const struct cf_sip_uri u = *up;
 	const char *rest, *at, *colon, *e;
 	size_t slen;
 
-	if (!ruri || !len || cf_sip_parse_uri(ruri, len, &u) < 0)
-		return -1;
 	/* The scheme is made of scheme characters (the parser checked). */
 	slen = (size_t)((const char *)memchr(u.all.p, ':', u.all.len) -
 			u.all.p);
@@ -533,6 +566,17 @@ put_contact(struct out *o, const char *ruri, size_t len)
 			return -1;
 		return put_uri_part(o, rest, (size_t)(e - rest), URI_OPAQUE);
 	}
+}
+
+static int
+put_contact(struct out *o, const char *ruri, size_t len)
+{
+	struct cf_sip_uri u;
+
+	/* Rebuilt from its parts: user_phone is not one. */
+	if (!ruri || !len || cf_sip_parse_uri_parts(ruri, len, &u) < 0)
+		return -1;
+	return put_contact_uri(o, &u);
 }
 
 int
@@ -589,7 +633,10 @@ put_status(struct out *o, unsigned int code, const char *phrase)
 	puts_(o, "SIP/2.0 ");
 	put_uint(o, code);
 	put(o, " ", 1);
-	put_text(o, phrase ? phrase : cf_sip_reply_phrase(code));
+	if (phrase)
+		put_text(o, phrase);
+	else	/* ours, with no control byte to drop */
+		puts_(o, cf_sip_reply_phrase(code));
 	put(o, "\r\n", 2);
 }
 
@@ -1066,6 +1113,8 @@ cf_sip_answer_kind(const char *buf, size_t len, struct cf_sip_msg *msg,
 		   int *err)
 {
 	struct out none = { NULL, 0, 0 };
+	const struct cf_sip_uri *ruri;
+	struct cf_sip_uri tmp;
 	ssize_t n;
 	int rc;
 
@@ -1083,6 +1132,8 @@ cf_sip_answer_kind(const char *buf, size_t len, struct cf_sip_msg *msg,
 	}
 	if (!msg->request || msg->method == CF_SIP_METHOD_ACK)
 		return CF_SIP_ANSWER_NONE;
+	/* The check, the call record and the echo read these: once. */
+	cf_sip_msg_parties(msg);
 	rc = cf_sip_check(msg);
 	if (rc < 0) {
 		*err = -rc;
@@ -1100,7 +1151,9 @@ cf_sip_answer_kind(const char *buf, size_t len, struct cf_sip_msg *msg,
 		}
 		/* A call that a 302 cannot send on is not judged: it could
 		 * be blocked, never allowed. */
-		if (put_contact(&none, msg->ruri.p, msg->ruri.len) < 0) {
+		if (!msg->ruri.p || !msg->ruri.len ||
+		    !(ruri = cf_sip_msg_ruri(msg, &tmp)) ||
+		    put_contact_uri(&none, ruri) < 0) {
 			*err = CF_SIP_ERR_BAD_URI;
 			return CF_SIP_ANSWER_BAD_REQUEST;
 		}

@@ -82,11 +82,14 @@ sip_set_party(struct cf_call *call, enum cf_party_role role,
 
 /* An address header value's URI, or NULL if it does not parse. */
 static const struct cf_sip_uri *
-sip_addr_uri(const struct cf_sip_span *v, struct cf_sip_addr *addr)
+sip_addr_uri(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
+	     struct cf_sip_addr *addr)
 {
-	if (!v->len || sip_parse_addr(v->p, v->len, addr, false) < 0)
+	const struct cf_sip_addr *a;
+
+	if (!v->len || !(a = sip_msg_addr(msg, v, addr, 0)))
 		return NULL;
-	return &addr->uri;
+	return &a->uri;
 }
 
 /* RFC 3323 §4.2: "id" (RFC 3325), "header" and "user" hide the caller;
@@ -156,7 +159,7 @@ cf_sip_to_call(const struct cf_sip_msg *msg, const struct cf_numplan *plan,
 {
 	const struct cf_sip_uri *uri;
 	struct cf_sip_addr addr;
-	struct cf_sip_uri ruri;
+	struct cf_sip_uri tmp;
 	bool caller = false;
 	unsigned i;
 	int rc;
@@ -170,12 +173,12 @@ cf_sip_to_call(const struct cf_sip_msg *msg, const struct cf_numplan *plan,
 	/* Caller: a PAI that does not parse or carries no number (a sip:
 	 * URI naming a user, say) is passed over, not an error. */
 	for (i = 0; i < msg->n_pai && !caller; i++) {
-		uri = sip_addr_uri(&msg->pai[i], &addr);
+		uri = sip_addr_uri(msg, &msg->pai[i], &addr);
 		if (uri && cf_sip_uri_has_number(uri))
 			caller = sip_set_party(call, CF_PARTY_CALLER, plan, uri);
 	}
 	if (!caller) {
-		uri = sip_addr_uri(&msg->from, &addr);
+		uri = sip_addr_uri(msg, &msg->from, &addr);
 		if (!uri)
 			return -CF_SIP_ERR_BAD_URI;
 		/* "anonymous" goes in too: present, normalised as withheld. */
@@ -186,13 +189,14 @@ cf_sip_to_call(const struct cf_sip_msg *msg, const struct cf_numplan *plan,
 	 * response, which has no Request-URI). */
 	uri = NULL;
 	if (msg->request) {
-		if (sip_parse_uri(msg->ruri.p, msg->ruri.len, &ruri, false) < 0)
+		uri = cf_sip_msg_ruri(msg, &tmp);
+		if (!uri)
 			return -CF_SIP_ERR_BAD_URI;
-		if (ruri.user.len)
-			uri = &ruri;
+		if (!uri->user.len)
+			uri = NULL;
 	}
 	if (!uri) {
-		uri = sip_addr_uri(&msg->to, &addr);
+		uri = sip_addr_uri(msg, &msg->to, &addr);
 		if (!uri)
 			return -CF_SIP_ERR_BAD_URI;
 	}
@@ -202,12 +206,12 @@ cf_sip_to_call(const struct cf_sip_msg *msg, const struct cf_numplan *plan,
 	 * History-Info entry is just the original request, not a retarget. */
 	if (msg->n_diversion) {
 		call->forwarded = true;
-		uri = sip_addr_uri(&msg->diversion[0], &addr);
+		uri = sip_addr_uri(msg, &msg->diversion[0], &addr);
 		if (uri)
 			sip_set_party(call, CF_PARTY_REDIRECTING, plan, uri);
 	} else if (msg->n_history > 1) {
 		call->forwarded = true;
-		uri = sip_addr_uri(&msg->history[0], &addr);
+		uri = sip_addr_uri(msg, &msg->history[0], &addr);
 		if (uri)
 			sip_set_party(call, CF_PARTY_REDIRECTING, plan, uri);
 	}

@@ -208,49 +208,53 @@ via_ok(const char *p, size_t len)
  * 4475 regbadct); parameters are well formed.  Contact may be "*".
  */
 static bool
-addr_ok(const struct cf_sip_span *v, bool contact)
+addr_ok(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
+	bool contact)
 {
 	const char *p = v->p;
 	size_t len = v->len, i;
-	struct cf_sip_addr a;
+	const struct cf_sip_addr *a;
+	struct cf_sip_addr tmp;
 
 	sip_trim(&p, &len);
 	if (contact && len == 1 && p[0] == '*')
 		return true;
-	if (!len || sip_parse_addr(p, len, &a, false) < 0)
+	/* The parse of the trimmed value is that of the value. */
+	if (!len || !(a = sip_msg_addr(msg, v, &tmp, 0)))
 		return false;
-	if (a.angle) {
-		if (a.uri.all.p[-1] != '<' || a.uri.all.p[a.uri.all.len] != '>')
+	if (a->angle) {
+		if (a->uri.all.p[-1] != '<' ||
+		    a->uri.all.p[a->uri.all.len] != '>')
 			return false;
 		if (p[0] != '"')
-			for (i = 0; i < a.display.len; i++)
-				if (!sip_is(a.display.p[i],
+			for (i = 0; i < a->display.len; i++)
+				if (!sip_is(a->display.p[i],
 					    SIP_C_TOKEN | SIP_C_LWS))
 					return false;
-	} else if (memchr(a.uri.all.p, ',', a.uri.all.len) ||
-		   memchr(a.uri.all.p, '?', a.uri.all.len)) {
+	} else if (memchr(a->uri.all.p, ',', a->uri.all.len) ||
+		   memchr(a->uri.all.p, '?', a->uri.all.len)) {
 		return false;
 	}
-	return !a.params.p || params_ok(a.params.p, a.params.len);
+	return !a->params.p || params_ok(a->params.p, a->params.len);
 }
 
 int
 cf_sip_check(const struct cf_sip_msg *msg)
 {
-	struct cf_sip_uri ruri;
+	const struct cf_sip_uri *ruri;
+	struct cf_sip_uri tmp;
 	unsigned i;
 
 	for (i = 0; i < msg->n_via; i++)
 		if (!via_ok(msg->via[i].p, msg->via[i].len))
 			return -CF_SIP_ERR_BAD_VIA;
-	if (!addr_ok(&msg->from, false) || !addr_ok(&msg->to, false) ||
-	    (msg->contact.p && !addr_ok(&msg->contact, true)))
+	if (!addr_ok(msg, &msg->from, false) || !addr_ok(msg, &msg->to, false) ||
+	    (msg->contact.p && !addr_ok(msg, &msg->contact, true)))
 		return -CF_SIP_ERR_BAD_URI;
 	/* §19.1.1, table 1: a Request-URI has no headers component (RFC
 	 * 4475 escruri); where they would go is a 3xx Contact. */
 	if (msg->request &&
-	    (sip_parse_uri(msg->ruri.p, msg->ruri.len, &ruri, false) < 0 ||
-	     ruri.headers.p))
+	    (!(ruri = cf_sip_msg_ruri(msg, &tmp)) || ruri->headers.p))
 		return -CF_SIP_ERR_BAD_URI;
 	return 0;
 }

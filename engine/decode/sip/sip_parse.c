@@ -853,6 +853,9 @@ cf_sip_parse(struct cf_sip_msg *msg, const char *buf, size_t len,
 	int rc;
 
 	memset(msg, 0, offsetof(struct cf_sip_msg, via));
+	msg->parsed.from_src.p = NULL;
+	msg->parsed.to_src.p = NULL;
+	msg->parsed.ruri_src.p = NULL;
 	skip = sip_skip_crlf(buf, len);
 	if (skip == len)
 		return -CF_SIP_ERR_EMPTY;

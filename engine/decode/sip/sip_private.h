@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <callfence/sip.h>
 
@@ -123,18 +124,39 @@ sip_block_masks(const char *p, size_t n, struct sip_masks *m)
 }
 #endif
 
-/* Index of the first @c in the @len bytes at @p, or @len.  Reads no byte
- * at or past @p + @len. */
-size_t sip_find(const char *p, size_t len, char c);
+/* Index of the first @c in the @len bytes at @p, or @len.  memchr():
+ * a URI's spans are 5-40 bytes, which a byte loop takes 4-5 instructions
+ * each for and the library's vector code a dozen or two in all. */
+static inline size_t
+sip_find(const char *p, size_t len, char c)
+{
+	const char *hit = len ? memchr(p, c, len) : NULL;
+
+	return hit ? (size_t)(hit - p) : len;
+}
 
 /* Whether any of the @len bytes at @p is SP, HT, CR, LF or NUL. */
 bool sip_has_lws_or_nul(const char *p, size_t len);
 
-/* cf_sip_parse_uri() and cf_sip_parse_addr(); @full false skips what
- * the call record does not read (tag, user_phone).  sip_uri.c. */
+/* What of an address a parse looks for beyond its parts: each is a pass
+ * over parameters that the call record does not read. */
+enum {
+	SIP_WANT_TAG = 1 << 0,		/* cf_sip_addr.tag */
+	SIP_WANT_PHONE = 1 << 1,	/* cf_sip_uri.user_phone */
+	SIP_WANT_ALL = SIP_WANT_TAG | SIP_WANT_PHONE,
+};
+
+/* cf_sip_parse_uri() and cf_sip_parse_addr(); @full false (no
+ * SIP_WANT_*) leaves out what is not wanted.  sip_uri.c. */
 int sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri,
 		  bool full);
 int sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr,
-		   bool full);
+		   unsigned want);
+
+/* cf_sip_msg_addr(); a value not kept in msg->parsed is parsed with
+ * @want (the kept ones have their tag, no user_phone). */
+const struct cf_sip_addr *sip_msg_addr(const struct cf_sip_msg *msg,
+				       const struct cf_sip_span *v,
+				       struct cf_sip_addr *tmp, unsigned want);
 
 #endif /* CALLFENCE_SIP_PRIVATE_H */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Vector searches for the SIP parser: where the line ends, colons and NUL
- * bytes of 64 bytes are, as bit masks, and single-byte finds in short
- * spans.  Full 64-byte blocks are inline in sip_private.h; this file has
- * the tails.
+ * bytes of 64 bytes are, as bit masks.  Full 64-byte blocks are inline in
+ * sip_private.h; this file has the tails.  Single-byte finds in short
+ * spans are the C library's memchr() (sip_find()).
  *
  * SSE2 only, the x86-64 baseline: the build runs on any x86-64 and needs
  * no dispatch.  (A 64-byte block is four 16-byte compares per byte class;
@@ -57,27 +57,6 @@ sip_tail_masks(const char *p, size_t n, struct sip_masks *m)
 		chunk_masks(_mm_loadu_si128((const __m128i *)tail), at, m);
 		m->nul &= (1ull << n) - 1;	/* n < 64 here */
 	}
-}
-
-size_t
-sip_find(const char *p, size_t len, char c)
-{
-	const __m128i needle = _mm_set1_epi8(c);
-	size_t i = 0;
-	unsigned bits;
-
-	for (; i + 16 <= len; i += 16) {
-		bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			_mm_loadu_si128((const __m128i *)(p + i)), needle));
-		if (bits)
-			return i + (unsigned)__builtin_ctz(bits);
-	}
-	/* Short tails are most spans here (a user part, a host): a byte
-	 * loop beats copying them. */
-	for (; i < len; i++)
-		if (p[i] == c)
-			return i;
-	return len;
 }
 
 bool
@@ -136,14 +115,6 @@ sip_tail_masks(const char *p, size_t n, struct sip_masks *m)
 		m->colon |= (uint64_t)(p[i] == ':') << i;
 		m->nul |= (uint64_t)(p[i] == '\0') << i;
 	}
-}
-
-size_t
-sip_find(const char *p, size_t len, char c)
-{
-	const char *hit = memchr(p, c, len);
-
-	return hit ? (size_t)(hit - p) : len;
 }
 
 #endif /* __SSE2__ */

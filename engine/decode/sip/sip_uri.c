@@ -153,14 +153,37 @@ cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri)
 	return sip_parse_uri(p, len, uri, true);
 }
 
+int
+cf_sip_parse_uri_parts(const char *p, size_t len, struct cf_sip_uri *uri)
+{
+	return sip_parse_uri(p, len, uri, false);
+}
+
+/* End of the parameter value at @i, which has a quote: the first ';'
+ * outside quotes, where '\\' escapes the next byte; @len when none. */
+static size_t
+sip_quoted_value_end(const char *p, size_t len, size_t i)
+{
+	bool quoted = false;
+
+	for (; i < len; i++) {
+		if (quoted && p[i] == '\\')
+			i++;
+		else if (p[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && p[i] == ';')
+			break;
+	}
+	return i > len ? len : i;
+}
+
 bool
 cf_sip_param(const struct cf_sip_span *params, const char *name,
 	     struct cf_sip_span *value)
 {
 	const char *p = params->p;
 	size_t len = params->p ? params->len : 0;
-	size_t nlen = strlen(name), i = 0, ns, ne, vs;
-	bool quoted;
+	size_t nlen = strlen(name), i = 0, ns, ne, vs, semi;
 
 	while (i < len) {
 		while (i < len && (p[i] == ';' || sip_is(p[i], SIP_C_LWS)))
@@ -178,17 +201,13 @@ cf_sip_param(const struct cf_sip_span *params, const char *name,
 			while (i < len && sip_is(p[i], SIP_C_LWS))
 				i++;
 			vs = i;
-			quoted = false;
-			for (; i < len; i++) {
-				if (quoted && p[i] == '\\')
-					i++;
-				else if (p[i] == '"')
-					quoted = !quoted;
-				else if (!quoted && p[i] == ';')
-					break;
-			}
-			if (i > len)
-				i = len;
+			/* The value ends at a ';' outside quotes: most have
+			 * no quote before their ';', two finds tell. */
+			semi = i + sip_find(p + i, len - i, ';');
+			if (sip_find(p + i, semi - i, '"') == semi - i)
+				i = semi;
+			else
+				i = sip_quoted_value_end(p, len, i);
 		}
 		if (ne - ns == nlen && nlen && sip_ieq(p + ns, name, nlen)) {
 			size_t ve = i;
@@ -207,10 +226,11 @@ cf_sip_param(const struct cf_sip_span *params, const char *name,
 	return false;
 }
 
-/* cf_sip_parse_addr(); without @full, no tag and no user_phone (see
+/* cf_sip_parse_addr(); tag and user_phone only when in @want (see
  * sip_parse_uri()). */
 int
-sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
+sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr,
+	       unsigned want)
 {
 	const char *lt, *gt, *rest;
 	size_t i, rlen, ulen;
@@ -255,7 +275,7 @@ sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
 		gt = p + i;
 		addr->angle = true;
 		rc = sip_parse_uri(lt + 1, (size_t)(gt - lt - 1), &addr->uri,
-				   full);
+				   want & SIP_WANT_PHONE);
 		if (rc < 0)
 			return rc;
 		rest = gt + 1;
@@ -265,7 +285,7 @@ sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
 		while (ulen < len && p[ulen] != ';' &&
 		       !sip_is(p[ulen], SIP_C_LWS))
 			ulen++;
-		rc = sip_parse_uri(p, ulen, &addr->uri, full);
+		rc = sip_parse_uri(p, ulen, &addr->uri, want & SIP_WANT_PHONE);
 		if (rc < 0)
 			return rc;
 		rest = p + ulen;
@@ -276,7 +296,7 @@ sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
 		if (rest[0] != ';')
 			return -CF_SIP_ERR_BAD_URI;
 		addr->params = sip_span(rest + 1, rlen - 1);
-		if (full)
+		if (want & SIP_WANT_TAG)
 			cf_sip_param(&addr->params, "tag", &addr->tag);
 	}
 	return 0;
@@ -285,7 +305,7 @@ sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr, bool full)
 int
 cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr)
 {
-	return sip_parse_addr(p, len, addr, true);
+	return sip_parse_addr(p, len, addr, SIP_WANT_ALL);
 }
 
 static int
@@ -394,4 +414,59 @@ cf_sip_uri_has_number(const struct cf_sip_uri *uri)
 		digit |= cls & SIP_C_DIGIT;
 	}
 	return digit;
+}
+
+void
+cf_sip_msg_parties(struct cf_sip_msg *msg)
+{
+	struct cf_sip_parsed *c = &msg->parsed;
+
+	c->from_rc = (int8_t)sip_parse_addr(msg->from.p, msg->from.len,
+					    &c->from, SIP_WANT_TAG);
+	c->from_src = msg->from;
+	c->to_rc = (int8_t)sip_parse_addr(msg->to.p, msg->to.len, &c->to,
+					  SIP_WANT_TAG);
+	c->to_src = msg->to;
+	if (msg->request) {
+		c->ruri_rc = (int8_t)sip_parse_uri(msg->ruri.p, msg->ruri.len,
+						   &c->ruri, false);
+		c->ruri_src = msg->ruri;
+	}
+}
+
+static bool
+sip_same_span(const struct cf_sip_span *a, const struct cf_sip_span *b)
+{
+	return a->p && a->p == b->p && a->len == b->len;
+}
+
+const struct cf_sip_addr *
+sip_msg_addr(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
+	     struct cf_sip_addr *tmp, unsigned want)
+{
+	const struct cf_sip_parsed *c = &msg->parsed;
+
+	if (sip_same_span(v, &c->from_src))
+		return c->from_rc < 0 ? NULL : &c->from;
+	if (sip_same_span(v, &c->to_src))
+		return c->to_rc < 0 ? NULL : &c->to;
+	return sip_parse_addr(v->p, v->len, tmp, want) < 0 ? NULL : tmp;
+}
+
+const struct cf_sip_addr *
+cf_sip_msg_addr(const struct cf_sip_msg *msg, const struct cf_sip_span *v,
+		struct cf_sip_addr *tmp)
+{
+	return sip_msg_addr(msg, v, tmp, SIP_WANT_TAG);
+}
+
+const struct cf_sip_uri *
+cf_sip_msg_ruri(const struct cf_sip_msg *msg, struct cf_sip_uri *tmp)
+{
+	const struct cf_sip_parsed *c = &msg->parsed;
+
+	if (sip_same_span(&msg->ruri, &c->ruri_src))
+		return c->ruri_rc < 0 ? NULL : &c->ruri;
+	return sip_parse_uri(msg->ruri.p, msg->ruri.len, tmp, false) < 0 ?
+	       NULL : tmp;
 }

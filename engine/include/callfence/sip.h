@@ -126,6 +126,34 @@ enum cf_sip_flags {
 	CF_SIP_STREAM = 1u << 0,
 };
 
+/* A parsed URI (RFC 3261 §19.1, RFC 3966).  Spans into the input. */
+struct cf_sip_uri {
+	struct cf_sip_span all;		/* the whole URI */
+	/* sip/sips: user part up to the first ';' (RFC 4694 user
+	 * parameters such as ";cpc=payphone" or ";npdi" are in
+	 * user_params), as received: %-escapes are not decoded.
+	 * tel: the number up to the first ';'. */
+	struct cf_sip_span user;
+	struct cf_sip_span user_params;	/* after the user's ';', or empty */
+	struct cf_sip_span host;	/* IPv6 references keep their [] */
+	struct cf_sip_span params;	/* after the first ';' of the host or
+					 * tel number, up to '?' */
+	struct cf_sip_span headers;	/* after '?' */
+	uint16_t port;			/* 0 when absent */
+	uint8_t scheme;			/* enum cf_sip_scheme */
+	bool user_phone;		/* ;user=phone */
+};
+
+/* A name-addr or addr-spec with its header parameters (From, To, PAI,
+ * Diversion, History-Info, Contact entries). */
+struct cf_sip_addr {
+	struct cf_sip_span display;	/* quotes removed, escapes kept */
+	struct cf_sip_span params;	/* header params after the URI */
+	struct cf_sip_span tag;		/* ;tag= value */
+	struct cf_sip_uri uri;
+	bool angle;			/* written as <URI> */
+};
+
 /*
  * One parsed message.  Single-valued headers are spans of the value with
  * surrounding white space trimmed; repeated or comma-separated headers are
@@ -180,6 +208,18 @@ struct cf_sip_msg {
 	struct cf_sip_span history[CF_SIP_HISTORY_MAX];	/* RFC 7044 */
 	/* RFC 3323: one span per header field ("id;user"), not per value. */
 	struct cf_sip_span privacy[CF_SIP_PRIVACY_MAX];
+
+	/* From, To and the Request-URI as cf_sip_msg_parties() parsed them,
+	 * so that the check, the call record and the echo of one request
+	 * parse each once; read with cf_sip_msg_addr() and cf_sip_msg_ruri().
+	 * An entry holds while its source is the message's span (NULL: not
+	 * parsed); cf_sip_parse() clears the sources. */
+	struct cf_sip_parsed {
+		struct cf_sip_span from_src, to_src, ruri_src;
+		int8_t from_rc, to_rc, ruri_rc;
+		struct cf_sip_addr from, to;	/* no uri.user_phone */
+		struct cf_sip_uri ruri;		/* no user_phone */
+	} parsed;
 };
 
 /*
@@ -206,39 +246,16 @@ ssize_t cf_sip_parse(struct cf_sip_msg *msg, const char *buf, size_t len,
  */
 ssize_t cf_sip_message_length(const char *buf, size_t len);
 
-/* A parsed URI (RFC 3261 §19.1, RFC 3966).  Spans into the input. */
-struct cf_sip_uri {
-	struct cf_sip_span all;		/* the whole URI */
-	/* sip/sips: user part up to the first ';' (RFC 4694 user
-	 * parameters such as ";cpc=payphone" or ";npdi" are in
-	 * user_params), as received: %-escapes are not decoded.
-	 * tel: the number up to the first ';'. */
-	struct cf_sip_span user;
-	struct cf_sip_span user_params;	/* after the user's ';', or empty */
-	struct cf_sip_span host;	/* IPv6 references keep their [] */
-	struct cf_sip_span params;	/* after the first ';' of the host or
-					 * tel number, up to '?' */
-	struct cf_sip_span headers;	/* after '?' */
-	uint16_t port;			/* 0 when absent */
-	uint8_t scheme;			/* enum cf_sip_scheme */
-	bool user_phone;		/* ;user=phone */
-};
-
-/* A name-addr or addr-spec with its header parameters (From, To, PAI,
- * Diversion, History-Info, Contact entries). */
-struct cf_sip_addr {
-	struct cf_sip_span display;	/* quotes removed, escapes kept */
-	struct cf_sip_span params;	/* header params after the URI */
-	struct cf_sip_span tag;		/* ;tag= value */
-	struct cf_sip_uri uri;
-	bool angle;			/* written as <URI> */
-};
-
 /*
  * Parse the URI in @len bytes at @p (a Request-URI, or the inside of
  * <...>).  Returns 0 or -CF_SIP_ERR_BAD_URI.
  */
 int cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri);
+
+/* cf_sip_parse_uri() but for user_phone, left false: a pass over the
+ * parameters fewer, for a reader that does not look at it. */
+int cf_sip_parse_uri_parts(const char *p, size_t len,
+			   struct cf_sip_uri *uri);
 
 /*
  * Parse one header value holding a name-addr ("Bob" <sip:...>;tag=x) or
@@ -246,6 +263,33 @@ int cf_sip_parse_uri(const char *p, size_t len, struct cf_sip_uri *uri);
  * parameters, RFC 3261 §20).  Returns 0 or -CF_SIP_ERR_BAD_URI.
  */
 int cf_sip_parse_addr(const char *p, size_t len, struct cf_sip_addr *addr);
+
+/*
+ * Parse From, To and (of a request) the Request-URI of @msg once, into
+ * msg->parsed, for cf_sip_check(), cf_sip_to_call() and the replies
+ * (sip_reply.h) to read instead of parsing again.  Optional: each reads
+ * what is not there itself.  Call after cf_sip_parse(), before the
+ * spans change.
+ */
+void cf_sip_msg_parties(struct cf_sip_msg *msg);
+
+/*
+ * Header value @v of @msg (&msg->from, &msg->to or any other span) as
+ * cf_sip_parse_addr() reads it, but for uri.user_phone, left false: the
+ * parse cf_sip_msg_parties() kept, or one into @tmp.  Returns the
+ * address, or NULL when it does not parse.
+ */
+const struct cf_sip_addr *cf_sip_msg_addr(const struct cf_sip_msg *msg,
+					  const struct cf_sip_span *v,
+					  struct cf_sip_addr *tmp);
+
+/*
+ * The Request-URI of @msg as cf_sip_parse_uri() reads it (but for
+ * user_phone, left false), kept or parsed into @tmp; NULL when it does
+ * not parse.
+ */
+const struct cf_sip_uri *cf_sip_msg_ruri(const struct cf_sip_msg *msg,
+					 struct cf_sip_uri *tmp);
 
 /*
  * Find parameter @name (case-insensitive) in a ";a=b;c" list such as
