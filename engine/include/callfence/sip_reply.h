@@ -227,8 +227,10 @@ const char *cf_sip_answer_name(enum cf_sip_answer a);
  * cf_sip_reply_echo() then take.  RFC 4475's torture messages get what
  * tests/decode/sip/test_sip_rfc4475.c lists.  Per call it costs the
  * parse, cf_sip_check() and, for an INVITE, cf_sip_to_call() and a
- * Contact check; nothing is parsed twice but a message that failed (its
- * bytes are read again for the 400).
+ * Contact check; From, To and the Request-URI are parsed once and kept in
+ * @msg (cf_sip_msg_parties()), where the check, the call record, the echo
+ * and the Contact read them again; only a message that failed is read
+ * again, from its bytes, for the 400.
  */
 enum cf_sip_answer cf_sip_answer_kind(const char *buf, size_t len,
 				      struct cf_sip_msg *msg,
