@@ -34,8 +34,17 @@ party_differs(const struct cf_party *a, const struct cf_party *b)
 	return va && a->num.key != b->num.key;
 }
 
-bool
-cf_events_merge_sipi(struct cf_call *call, const struct cf_call *isup)
+/*
+ * SIP-I: merge @isup, the call the INVITE's IAM describes, into @call,
+ * the INVITE's: every party the IAM carries replaces the SIP header's
+ * (the IAM is the signalling of the network the call came from; the
+ * interworking unit derives the SIP headers from it, Q.1912.5), the SIP
+ * header's number is kept where the IAM has none, and call->sipi records
+ * that the call was SIP-I and call->sipi_mismatch whether the two layers
+ * named a different caller or callee.  Returns call->sipi_mismatch.
+ */
+static bool
+merge_sipi(struct cf_call *call, const struct cf_call *isup)
 {
 	unsigned int r;
 
@@ -116,7 +125,7 @@ cf_events_sip(struct cf_events *e, const struct cf_sip_msg *msg,
 			cf_call_set_sip_ref(call, msg->call_id.p,
 					    msg->call_id.len);
 			call->sipi = true;
-		} else if (cf_events_merge_sipi(call, &e->isup)) {
+		} else if (merge_sipi(call, &e->isup)) {
 			e->stats.sipi_mismatch++;
 		}
 		return 1;

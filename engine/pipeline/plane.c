@@ -240,12 +240,6 @@ cf_plane_worker(struct cf_plane *p, unsigned int id)
 	return id < p->n_workers ? &p->workers[id] : NULL;
 }
 
-unsigned int
-cf_plane_worker_id(const struct cf_plane_worker *w)
-{
-	return w->id;
-}
-
 /* ---- Worker side ---------------------------------------------------- */
 
 void

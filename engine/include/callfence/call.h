@@ -135,7 +135,7 @@ struct cf_call {
 	bool refused;
 	/* SIP-I/SIP-T: an ISUP IAM in the INVITE's body joined its numbers
 	 * to the call; mismatch: it named another caller or callee than
-	 * the SIP headers (cf_events_merge_sipi()). */
+	 * the SIP headers (callfence/events.h). */
 	bool sipi;
 	bool sipi_mismatch;
 	struct cf_source src;

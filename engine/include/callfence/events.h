@@ -8,8 +8,8 @@
  *    WebSocket frames, SCTP): INVITE = set-up; 2xx to INVITE = answer;
  *    CANCEL, BYE and final failures = release.
  *  - SIP-I / SIP-T (Q.1912.5, RFC 3204): an INVITE whose body carries an
- *    ISUP IAM is ONE set-up; the IAM's numbers join the SIP ones (see
- *    cf_events_merge_sipi()).
+ *    ISUP IAM is ONE set-up; the IAM's numbers join the SIP ones (the
+ *    IAM's win where both name a party: rules/README.md says why).
  *  - ISUP in M3UA, M2PA or MTP2: IAM = set-up; ANM/CON = answer; REL =
  *    release.
  *
@@ -70,16 +70,5 @@ int cf_events_payload(struct cf_events *e, const struct cf_payload *p,
  */
 int cf_events_sip(struct cf_events *e, const struct cf_sip_msg *msg,
 		  const struct cf_numplan *plan, struct cf_call *call);
-
-/*
- * SIP-I: merge @isup, the call the INVITE's IAM describes, into @call,
- * the INVITE's: every party the IAM carries replaces the SIP header's
- * (the IAM is the signalling of the network the call came from; the
- * interworking unit derives the SIP headers from it, Q.1912.5), the SIP
- * header's number is kept where the IAM has none, and call->sipi records
- * that the call was SIP-I and call->sipi_mismatch whether the two layers
- * named a different caller or callee.  Returns call->sipi_mismatch.
- */
-bool cf_events_merge_sipi(struct cf_call *call, const struct cf_call *isup);
 
 #endif /* CALLFENCE_EVENTS_H */

@@ -79,7 +79,6 @@ uint64_t cf_plane_generation(const struct cf_plane *p);
 bool cf_plane_heur_carried(const struct cf_plane *p);
 unsigned int cf_plane_worker_count(const struct cf_plane *p);
 struct cf_plane_worker *cf_plane_worker(struct cf_plane *p, unsigned int id);
-unsigned int cf_plane_worker_id(const struct cf_plane_worker *w);
 
 /* ---- A worker thread's side ------------------------------------------- */
 
