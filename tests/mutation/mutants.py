@@ -25,6 +25,8 @@ import os
 import sys
 
 WORKER = 'tools/callfenced/worker.c'
+SCREEN = 'engine/pipeline/screen.c'
+CACHE = 'engine/pipeline/screen_cache.c'
 PLANE = 'engine/pipeline/plane.c'
 
 DAEMON = ['suite:daemon']
@@ -36,15 +38,15 @@ MUTANTS = [
          what='retransmission cache keyed on the Call-ID alone: a new '
               'CSeq or branch, or other bytes, get the cached answer',
          build='plain', tests=DAEMON,
-         edits=[(WORKER,
+         edits=[(CACHE,
                  '\th = cf_hash_bytes(m->call_id.p, m->call_id.len);\n'
                  '\th = cf_hash64(h ^ m->cseq);\n'
                  '\tif (branch.p)\n'
                  '\t\th = cf_hash64(h ^ cf_hash_bytes(branch.p, '
                  'branch.len));\n',
                  '\th = cf_hash_bytes(m->call_id.p, m->call_id.len);\n', 1),
-                (WORKER, '\tif (e && e->fp != j->fp) {\n',
-                 '\tif (e && e->fp != j->fp && 0) {\n', 1)]),
+                (SCREEN, '\t\tif (e && e->fp != j->fp) {\n',
+                 '\t\tif (e && e->fp != j->fp && 0) {\n', 1)]),
     dict(name='log-drops-uncounted',
          what='verdict log records a full ring refuses dropped without '
               'being counted (log_flush)',
@@ -110,17 +112,17 @@ MUTANTS = [
          what='datagrams from outside the peer networks are judged and '
               'answered (ACL check skipped)',
          build='plain', tests=DAEMON,
-         edits=[(WORKER, '\tif (d->acl && !known) {\n',
-                 '\tif (d->acl && !known && 0) {\n', 1)]),
+         edits=[(SCREEN, '\tif (w->s->cfg.acl && !known) {\n',
+                 '\tif (w->s->cfg.acl && !known && 0) {\n', 1)]),
     dict(name='fail-closed-opens',
          what='overload policy fail-closed answers the overflow 302: '
               'calls nobody judged are routed on',
          build='plain', tests=DAEMON,
-         edits=[(WORKER,
-                 '\t} else if (pol == CFD_OVERLOAD_FAIL_CLOSED) {\n'
-                 '\t\tcf_sip_reply_unavailable(&p);\n',
-                 '\t} else if (pol == CFD_OVERLOAD_FAIL_CLOSED) {\n'
-                 '\t\tcf_sip_reply_allow(&p);\n', 1)]),
+         edits=[(SCREEN,
+                 '\tif (pol == CF_SCREEN_FAIL_CLOSED) {\n'
+                 '\t\tcf_sip_reply_unavailable(p);\n',
+                 '\tif (pol == CF_SCREEN_FAIL_CLOSED) {\n'
+                 '\t\tcf_sip_reply_allow(p);\n', 1)]),
 ]
 BY_NAME = {m['name']: m for m in MUTANTS}
 

@@ -24,43 +24,22 @@
 #include <urcu-qsbr.h>
 
 #include <callfence/call.h>
-#include <callfence/handover.h>
 #include <callfence/ingress.h>
 #include <callfence/metrics.h>
 #include <callfence/plane.h>
 #include <callfence/ring.h>
 #include <callfence/ruleset.h>
+#include <callfence/screen.h>
 
 #define CFD_WORKERS_MAX		CF_PLANE_WORKERS_MAX
 #define CFD_LISTEN_MAX		8
 #define CFD_SOCKS_MAX		(CFD_LISTEN_MAX + 1)	/* + hep-listen */
 #define CFD_LISTS_MAX		64
 #define CFD_BATCH		64	/* datagrams per recvmmsg, jobs per drain */
-#define CFD_RX_SIZE		16384	/* bytes per received datagram */
-#define CFD_TX_SIZE		16384	/* bytes per reply */
+#define CFD_RX_SIZE		CF_SCREEN_DGRAM_MAX	/* bytes per datagram */
+#define CFD_TX_SIZE		CF_SCREEN_REPLY_MAX	/* bytes per reply */
 #define CFD_TX_MAX		128	/* replies queued per socket per pass */
-/* Echo block + Request-URI of one call: a datagram's worth (IMS sends
- * >= 32 Vias and 8 KB of echoed headers) and the To tag and Via names
- * an echo adds; at most half of a hand-over text lane. */
-#define CFD_TEXT_MAX		(CFD_RX_SIZE + 2048)
-/* Text a worker can be handed, per hand-over slot (its average). */
-#define CFD_TEXT_PER_JOB	2048
 #define CFD_RULE_NAME		CF_PLANE_RULE_NAME
-
-enum cfd_overload {
-	CFD_OVERLOAD_FAIL_OPEN = 0,	/* answer 302: the call goes on */
-	CFD_OVERLOAD_FAIL_CLOSED,	/* answer 503 */
-	CFD_OVERLOAD_DROP,		/* no answer: the SBC times out */
-	CFD_OVERLOAD__COUNT,
-};
-
-extern const char *const cfd_overload_names[CFD_OVERLOAD__COUNT];
-
-union cfd_addr {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
 
 /* ---- config.c ------------------------------------------------------------ */
 
@@ -68,14 +47,14 @@ struct cfd_config {
 	char *rules;
 	struct cf_list_override lists[CFD_LISTS_MAX];
 	unsigned int n_lists;
-	union cfd_addr listen[CFD_LISTEN_MAX];
+	union cf_sockaddr listen[CFD_LISTEN_MAX];
 	unsigned int n_listen;
-	union cfd_addr hep_listen;	/* family 0: none */
+	union cf_sockaddr hep_listen;	/* family 0: none */
 	unsigned int workers;
 	int cpus[CFD_WORKERS_MAX];	/* pinning; -1 = not given */
 	unsigned int n_cpus;
 	char *metrics;			/* ADDR:PORT, or NULL */
-	union cfd_addr metrics_addr;
+	union cf_sockaddr metrics_addr;
 	char *peers[CF_INGRESS_MAP_MAX];
 	unsigned int n_peers;
 	char *point_codes[CF_INGRESS_MAP_MAX];
@@ -84,7 +63,7 @@ struct cfd_config {
 	char *control;			/* UNIX socket path, or NULL */
 	char *tap;			/* capture file or interface */
 	char *tap_filter;		/* BPF expression (live tap) */
-	enum cfd_overload overload;
+	enum cf_screen_policy overload;
 	/* An INVITE that waited longer in its socket is shed by the
 	 * overload policy, unjudged; 0 = never. */
 	uint64_t overload_delay_ns;
@@ -101,9 +80,9 @@ struct cfd_config {
 int cfd_config_load(struct cfd_config *cfg, int argc, char **argv);
 void cfd_config_free(struct cfd_config *cfg);
 /* "ADDR:PORT" or "[V6]:PORT" into @a.  0 or -1. */
-int cfd_parse_addr(const char *s, union cfd_addr *a);
+int cfd_parse_addr(const char *s, union cf_sockaddr *a);
 /* "ADDR:PORT" of @a into @buf. */
-void cfd_format_addr(const union cfd_addr *a, char *buf, size_t size);
+void cfd_format_addr(const union cf_sockaddr *a, char *buf, size_t size);
 
 /* ---- The daemon ----------------------------------------------------------- */
 
@@ -111,57 +90,18 @@ struct cf_worker;
 struct cfd_vlog;
 struct cfd_http;
 
-/* What happened to a datagram of the HEP mirror. */
-enum cfd_hep_kind {
-	CFD_HEP_LEARNT = 0,		/* an answer or release, to its owner */
-	CFD_HEP_SETUP,			/* an INVITE: judged on the screening
-					 * port, not here */
-	CFD_HEP_OTHER,			/* no call event (OPTIONS, 1xx, ...) */
-	CFD_HEP_UNDECODABLE,		/* HEP or SIP did not decode */
-	CFD_HEP__COUNT,
-};
-
-/* Counter slots workers use, computed once at start. */
+/* Counter slots, computed once at start: screening's (the engine's
+ * families) and the daemon's own. */
 struct cfd_slots {
+	struct cf_screen_slots screen;
 	int packets_id;			/* labelled by worker */
-	uint32_t decode_err[64];	/* by enum cf_sip_err */
-	uint32_t msgs[16];		/* by enum cfd_msg_kind */
-	uint32_t acl_rejects;
-	uint32_t ring_drops;
-	uint32_t overload[CFD_OVERLOAD__COUNT];
-	uint32_t shed;			/* INVITEs too old to judge */
-	uint32_t handovers;
-	uint32_t event_drops;		/* answers/releases a ring refused */
 	uint32_t log_drops;
 	uint32_t log_records;
 	uint32_t tx_errors;
 	uint32_t rx_drops;		/* kernel: socket buffer full */
-	uint32_t hep[CFD_HEP__COUNT];	/* by enum cfd_hep_kind */
-	uint32_t hep_err[32];		/* by enum cf_hep_err */
 	uint32_t reloads[2];		/* ok, failed */
 	int latency_id;
 	int generation_id, load_seconds_id, rules_id;
-};
-
-/* What happened to a SIP message, for the messages counter. */
-enum cfd_msg_kind {
-	CFD_MSG_INVITE = 0,		/* judged */
-	CFD_MSG_RETRANSMISSION,		/* answered from the cache */
-	CFD_MSG_TRANSACTION_REUSED,	/* a judged call's transaction, other
-					 * bytes: judged afresh */
-	CFD_MSG_OPTIONS,
-	CFD_MSG_ACK,			/* absorbed */
-	CFD_MSG_CANCEL,			/* answered 200, a release learnt */
-	CFD_MSG_BYE,			/* answered 200, a release learnt */
-	CFD_MSG_NOT_ALLOWED,		/* answered 405 */
-	CFD_MSG_RESPONSE,		/* to an INVITE: an answer or release
-					 * learnt, never answered */
-	CFD_MSG_RESPONSE_IGNORED,	/* any other response */
-	CFD_MSG_BAD_INVITE,		/* parsed, but a URI did not (400),
-					 * or too big to hand over (policy) */
-	CFD_MSG_BAD_REQUEST,		/* answered 400 or 505 */
-	CFD_MSG_OVERSIZE,		/* datagram over CFD_RX_SIZE */
-	CFD_MSG__COUNT,
 };
 
 struct cfd {
@@ -177,9 +117,11 @@ struct cfd {
 	struct cfd_slots slots;
 	unsigned int logger_block, control_block;
 
+	/* Screening: the engine's per-core work on every message, the
+	 * hand-over rings between the workers. */
+	struct cf_screen *screen;
 	struct cf_worker *workers[CFD_WORKERS_MAX];
 	unsigned int n_workers;
-	struct cf_handover *handover;	/* between workers; NULL with one */
 	int stop;			/* set by control; read by all */
 	int draining;			/* workers that stopped producing */
 
@@ -205,8 +147,9 @@ int cfd_rules_reload(struct cfd *d, char *why, size_t size);
 
 /* Create worker @id with its sockets and buffers.  Control thread. */
 struct cf_worker *cfd_worker_new(struct cfd *d, unsigned int id);
-/* Make the hand-over rings once every worker exists.  Control thread. */
-int cfd_worker_link(struct cfd *d);
+/* Screening for the configured workers (the hand-over rings between
+ * them): before the first worker is made.  Control thread. */
+int cfd_screen_setup(struct cfd *d);
 int cfd_worker_start(struct cf_worker *w);
 void cfd_worker_join(struct cf_worker *w);
 void cfd_worker_free(struct cf_worker *w);

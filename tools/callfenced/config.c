@@ -17,12 +17,6 @@
 
 #include "callfenced.h"
 
-const char *const cfd_overload_names[CFD_OVERLOAD__COUNT] = {
-	[CFD_OVERLOAD_FAIL_OPEN]	= "fail-open",
-	[CFD_OVERLOAD_FAIL_CLOSED]	= "fail-closed",
-	[CFD_OVERLOAD_DROP]		= "drop",
-};
-
 static const char usage_text[] =
 	"usage: callfenced [-c CONFIG] [OPTIONS]\n"
 	"\n"
@@ -100,7 +94,7 @@ static const struct option options[] = {
 };
 
 int
-cfd_parse_addr(const char *s, union cfd_addr *a)
+cfd_parse_addr(const char *s, union cf_sockaddr *a)
 {
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon;
@@ -148,7 +142,7 @@ cfd_parse_addr(const char *s, union cfd_addr *a)
 }
 
 void
-cfd_format_addr(const union cfd_addr *a, char *buf, size_t size)
+cfd_format_addr(const union cf_sockaddr *a, char *buf, size_t size)
 {
 	char host[INET6_ADDRSTRLEN];
 
@@ -306,9 +300,9 @@ apply(struct cfd_config *c, int key, const char *v, const char *where,
 		set_str(&c->tap_filter, v);
 		return 0;
 	case K_OVERLOAD:
-		for (n = 0; n < CFD_OVERLOAD__COUNT; n++)
-			if (strcmp(v, cfd_overload_names[n]) == 0) {
-				c->overload = (enum cfd_overload)n;
+		for (n = 0; n < CF_SCREEN_POLICY__COUNT; n++)
+			if (strcmp(v, cf_screen_policy_names[n]) == 0) {
+				c->overload = (enum cf_screen_policy)n;
 				return 0;
 			}
 		break;
@@ -413,7 +407,7 @@ cfd_config_load(struct cfd_config *c, int argc, char **argv)
 	c->rcvbuf = 16 << 20;
 	c->log_ring_size = 4096;
 	c->cache_size = 4096;
-	c->overload = CFD_OVERLOAD_FAIL_OPEN;
+	c->overload = CF_SCREEN_FAIL_OPEN;
 
 	/* The file first, wherever -c is on the command line. */
 	for (i = 1; i < argc; i++) {

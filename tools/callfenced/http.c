@@ -13,43 +13,16 @@
 
 #include <microhttpd.h>
 
-#include <callfence/hep.h>
-#include <callfence/sip.h>
-
 #include "callfenced.h"
 
 struct cfd_http {
 	struct MHD_Daemon *mhd;
 };
 
-/* Label values: tables indexed by the enums they name.  Static because
- * the registry keeps the pointers. */
-static const char *err_names[CF_SIP_ERR__COUNT];
+/* Label values.  Static because the registry keeps the pointers. */
 static char worker_label[CFD_WORKERS_MAX][12];
 static const char *worker_names[CFD_WORKERS_MAX];
-static const char *const msg_names[CFD_MSG__COUNT] = {
-	[CFD_MSG_INVITE]	= "invite",
-	[CFD_MSG_RETRANSMISSION] = "invite_retransmission",
-	[CFD_MSG_TRANSACTION_REUSED] = "invite_transaction_reused",
-	[CFD_MSG_OPTIONS]	= "options",
-	[CFD_MSG_ACK]		= "ack_absorbed",
-	[CFD_MSG_CANCEL]	= "cancel",
-	[CFD_MSG_BYE]		= "bye",
-	[CFD_MSG_NOT_ALLOWED]	= "method_not_allowed",
-	[CFD_MSG_RESPONSE]	= "response_learnt",
-	[CFD_MSG_RESPONSE_IGNORED] = "response_ignored",
-	[CFD_MSG_BAD_INVITE]	= "invite_undecodable",
-	[CFD_MSG_BAD_REQUEST]	= "bad_request",
-	[CFD_MSG_OVERSIZE]	= "oversize",
-};
 static const char *const result_names[] = { "ok", "failed" };
-static const char *const hep_names[CFD_HEP__COUNT] = {
-	[CFD_HEP_LEARNT]	= "learnt",
-	[CFD_HEP_SETUP]		= "invite_ignored",
-	[CFD_HEP_OTHER]		= "no_call_event",
-	[CFD_HEP_UNDECODABLE]	= "undecodable",
-};
-static const char *hep_err_names[CF_HEP_ERR__COUNT];
 
 /* Verdict latency buckets, ns: 1 us .. 50 ms. */
 static const uint64_t latency_bounds[] = {
@@ -57,35 +30,17 @@ static const uint64_t latency_bounds[] = {
 	1000000, 2000000, 5000000, 10000000, 50000000,
 };
 
-static uint32_t
-slot0(struct cf_metrics *m, int id)
-{
-	return cf_metrics_slot(m, id, 0, 0);
-}
-
 int
 cfd_metrics_setup(struct cfd *d)
 {
-	struct cf_metric_label reason = { "reason", err_names,
-					  CF_SIP_ERR__COUNT };
-	struct cf_metric_label kind = { "kind", msg_names, CFD_MSG__COUNT };
 	struct cf_metric_label worker = { "worker", worker_names,
 					  d->n_workers };
-	struct cf_metric_label policy = { "policy", cfd_overload_names,
-					  CFD_OVERLOAD__COUNT };
 	struct cf_metric_label result = { "result", result_names, 2 };
-	struct cf_metric_label hep_kind = { "kind", hep_names, CFD_HEP__COUNT };
-	struct cf_metric_label hep_reason = { "reason", hep_err_names,
-					      CF_HEP_ERR__COUNT };
 	struct cfd_slots *s = &d->slots;
+	int screen[CF_SCREEN_FAMILIES], id[8], k = 0;
 	struct cf_metrics *m;
-	int id[24], k = 0;
 	unsigned int i;
 
-	for (i = 0; i < CF_SIP_ERR__COUNT; i++)
-		err_names[i] = cf_sip_err_name((enum cf_sip_err)i);
-	for (i = 0; i < CF_HEP_ERR__COUNT; i++)
-		hep_err_names[i] = cf_hep_err_name((enum cf_hep_err)i);
 	for (i = 0; i < d->n_workers; i++) {
 		snprintf(worker_label[i], sizeof(worker_label[i]), "%u", i);
 		worker_names[i] = worker_label[i];
@@ -101,31 +56,10 @@ cfd_metrics_setup(struct cfd *d)
 	id[k++] = cf_metrics_add(m, "callfence_sip_packets_total",
 		"UDP datagrams received, by worker", CF_METRIC_COUNTER,
 		&worker, 1, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_sip_messages_total",
-		"SIP messages by what was done with them", CF_METRIC_COUNTER,
-		&kind, 1, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_decode_errors_total",
-		"Datagrams dropped undecoded, by reason", CF_METRIC_COUNTER,
-		&reason, 1, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_acl_rejects_total",
-		"Datagrams from sources outside the peer networks, unanswered",
-		CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_ring_drops_total",
-		"Calls the owning core's ring had no room for",
-		CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_overload_actions_total",
-		"Overload policy applications, by policy", CF_METRIC_COUNTER,
-		&policy, 1, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_overload_shed_total",
-		"INVITEs that waited longer than overload-delay in the socket, "
-		"answered by the overload policy unjudged",
-		CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_handovers_total",
-		"Calls judged on another core than the one that decoded them",
-		CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_event_drops_total",
-		"Answers and releases a full ring kept from their owning core",
-		CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
+	/* What the engine's screening counts: messages, decode errors,
+	 * ACL, rings, overload, hand-overs, the HEP mirror. */
+	if (cf_screen_metrics_add(m, screen) < 0)
+		return -1;
 	id[k++] = cf_metrics_add(m, "callfence_log_records_total",
 		"Verdict log lines written", CF_METRIC_COUNTER, NULL, 0, NULL,
 		0, 1);
@@ -138,12 +72,6 @@ cfd_metrics_setup(struct cfd *d)
 	id[k++] = cf_metrics_add(m, "callfence_udp_rx_drops_total",
 		"Datagrams the kernel dropped for a full socket buffer "
 		"(SO_RXQ_OVFL)", CF_METRIC_COUNTER, NULL, 0, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_hep_messages_total",
-		"Datagrams of the HEP mirror, by what was done with them",
-		CF_METRIC_COUNTER, &hep_kind, 1, NULL, 0, 1);
-	id[k++] = cf_metrics_add(m, "callfence_hep_errors_total",
-		"HEP datagrams that did not decode, by reason",
-		CF_METRIC_COUNTER, &hep_reason, 1, NULL, 0, 1);
 	id[k++] = cf_metrics_add(m, "callfence_reloads_total",
 		"Ruleset loads, by result", CF_METRIC_COUNTER, &result, 1,
 		NULL, 0, 1);
@@ -168,33 +96,14 @@ cfd_metrics_setup(struct cfd *d)
 	    s->rules_id < 0 || s->latency_id < 0 || cf_metrics_seal(m) < 0)
 		return -1;
 
+	cf_screen_metrics_bind(m, screen, &s->screen);
 	k = 0;
 	/* Labelled by worker: each worker finds its own slot. */
 	s->packets_id = id[k++];
-	for (i = 0; i < CFD_MSG__COUNT; i++)
-		s->msgs[i] = cf_metrics_slot(m, id[k], i, 0);
-	k++;
-	for (i = 0; i < CF_SIP_ERR__COUNT; i++)
-		s->decode_err[i] = cf_metrics_slot(m, id[k], i, 0);
-	k++;
-	s->acl_rejects = slot0(m, id[k++]);
-	s->ring_drops = slot0(m, id[k++]);
-	for (i = 0; i < CFD_OVERLOAD__COUNT; i++)
-		s->overload[i] = cf_metrics_slot(m, id[k], i, 0);
-	k++;
-	s->shed = slot0(m, id[k++]);
-	s->handovers = slot0(m, id[k++]);
-	s->event_drops = slot0(m, id[k++]);
-	s->log_records = slot0(m, id[k++]);
-	s->log_drops = slot0(m, id[k++]);
-	s->tx_errors = slot0(m, id[k++]);
-	s->rx_drops = slot0(m, id[k++]);
-	for (i = 0; i < CFD_HEP__COUNT; i++)
-		s->hep[i] = cf_metrics_slot(m, id[k], i, 0);
-	k++;
-	for (i = 0; i < CF_HEP_ERR__COUNT; i++)
-		s->hep_err[i] = cf_metrics_slot(m, id[k], i, 0);
-	k++;
+	s->log_records = cf_metrics_slot(m, id[k++], 0, 0);
+	s->log_drops = cf_metrics_slot(m, id[k++], 0, 0);
+	s->tx_errors = cf_metrics_slot(m, id[k++], 0, 0);
+	s->rx_drops = cf_metrics_slot(m, id[k++], 0, 0);
 	s->reloads[0] = cf_metrics_slot(m, id[k], 0, 0);
 	s->reloads[1] = cf_metrics_slot(m, id[k], 1, 0);
 	return 0;

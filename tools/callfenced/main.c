@@ -78,8 +78,8 @@ stop_all(struct cfd *d, bool *stuck)
 	cfd_control_close(d);
 	for (i = 0; i < d->n_workers; i++)
 		cfd_worker_free(d->workers[i]);
-	cf_handover_free(d->handover);
 	cfd_tap_free(d->tap);
+	cf_screen_free(d->screen);
 	cfd_vlog_free(d->vlog);
 	cf_plane_free(d->plane);
 	cf_metrics_free(d->metrics);
@@ -148,6 +148,10 @@ main(int argc, char **argv)
 		if (!d->vlog)
 			goto out;
 	}
+	if (cfd_screen_setup(d) < 0) {
+		cfd_log("screening: out of memory");
+		goto out;
+	}
 	for (i = 0; i < d->n_workers; i++) {
 		d->workers[i] = cfd_worker_new(d, i);
 		if (!d->workers[i])
@@ -159,7 +163,7 @@ main(int argc, char **argv)
 		if (!d->tap)
 			goto out;
 	}
-	if (cfd_worker_link(d) < 0 || cfd_http_start(d) < 0 ||
+	if (cfd_http_start(d) < 0 ||
 	    cfd_control_open(d) < 0)
 		goto out;
 	if (d->vlog && cfd_vlog_start(d->vlog) < 0)
@@ -178,7 +182,7 @@ main(int argc, char **argv)
 		}
 		cfd_log("ready: %u worker%s, overload %s%s", d->n_workers,
 			d->n_workers == 1 ? "" : "s",
-			cfd_overload_names[d->cfg.overload],
+			cf_screen_policy_names[d->cfg.overload],
 			d->acl ? "" : ", no peers configured: answering "
 			"everyone");
 	}

@@ -31,7 +31,6 @@
 #include <pcap/pcap.h>
 
 #include <callfence/capture.h>
-#include <callfence/events.h>
 
 #include "worker.h"
 
@@ -51,10 +50,8 @@ struct cfd_tap {
 	pcap_t *pcap;			/* live interface, or NULL */
 	int linktype;
 	uint32_t frame;
-	struct cf_events ev;		/* payloads to call events */
-	uint64_t setups, answers, releases;
+	struct cf_screen_worker *sw;	/* the engine's: payloads to verdicts */
 	bool log_stalled;	/* the logger took nothing for a while */
-	uint64_t last_ns;	/* the last payload's time: the heuristics' clock */
 	int rc;
 };
 
@@ -105,73 +102,42 @@ tap_log_flush(struct cfd_tap *t)
 	w->n_logq = 0;
 }
 
-/* Judge one set-up and stage its verdict record.  Tap thread, in a
- * plane pass. */
+/* The engine judged a set-up of the capture: stage its verdict record.
+ * Tap thread, in a plane pass. */
 static void
-tap_judge(struct cfd_tap *t, struct cf_call *call, uint32_t frame)
+tap_judged(void *ctx, const struct cf_screen_job *j, const struct cf_verdict *v)
 {
+	struct cfd_tap *t = ctx;
 	struct cf_worker *w = t->w;
 	struct cfd_logrec *rec;
-	struct cf_verdict v;
+	uint64_t now;
 
-	call->ingress = (uint8_t)cf_ingress_classify(&t->d->ingress, call,
-						     NULL);
-	/* A judge error is counted by the plane; the tap answers nobody,
-	 * so the record says "error". */
-	cf_plane_judge(w->pw, call, &v);
-	t->setups++;
 	if (!w->log)
 		return;
 	if (w->n_logq == CFD_JUDGED_MAX)
 		tap_log_flush(t);
 	rec = &w->logq[w->n_logq++];
-	rec->call = *call;
+	rec->call = j->call;
 	/* Live: capture to verdict; a file has no such thing. */
-	rec->latency_ns = t->live && cfd_wall_ns() > call->rx_ns ?
-			  cfd_wall_ns() - call->rx_ns : 0;
+	now = t->live ? cfd_wall_ns() : 0;
+	rec->latency_ns = now > j->call.rx_ns ? now - j->call.rx_ns : 0;
 	rec->generation = cf_plane_pass_generation(w->pw);
-	rec->frame = frame;
-	rec->action = (uint8_t)v.action;
+	rec->frame = j->frame;
+	/* A judge error (counted by the plane) says rule "error": the tap
+	 * answers nobody. */
+	rec->action = (uint8_t)v->action;
 	snprintf(rec->rule, sizeof(rec->rule), "%s",
-		 v.rule ? v.rule : "default");
-	cfd_logrec_monitor(rec, w->pw, &v);
+		 v->rule ? v->rule : "default");
+	cfd_logrec_monitor(rec, w->pw, v);
 }
 
-/* One call event of the capture: set-ups judged, answers and releases
- * to the heuristics.  Tap thread, in a plane pass. */
-static void
-on_event(void *ctx, struct cf_call *call, const struct cf_payload *p)
-{
-	struct cfd_tap *t = ctx;
-
-	t->last_ns = call->rx_ns;
-	switch (call->event) {
-	case CF_EVENT_SETUP:
-		tap_judge(t, call, p->frame);
-		return;
-	case CF_EVENT_ANSWER:
-		t->answers++;
-		break;
-	default:
-		t->releases++;
-		break;
-	}
-	cf_plane_observe(t->w->pw, call);
-}
-
-/* Capture callback: one payload.  Tap thread. */
+/* Capture callback: one payload, to the engine.  Tap thread. */
 static void
 on_payload(void *ctx, const struct cf_payload *p)
 {
 	struct cfd_tap *t = ctx;
-	int n;
 
-	n = cf_events_payload(&t->ev, p,
-			      cf_ruleset_plan(cf_plane_ruleset(t->w->pw)),
-			      on_event, t);
-	if (n < 0 && p->kind == CF_PAYLOAD_SIP)
-		cf_metrics_count(t->w->m, t->d->slots.decode_err[
-			-n < CF_SIP_ERR__COUNT ? -n : 0], 1);
+	cf_screen_payload(t->sw, p);
 }
 
 static ssize_t
@@ -198,7 +164,14 @@ static void
 tap_batch_end(struct cfd_tap *t)
 {
 	tap_log_flush(t);
-	cf_plane_end(t->w->pw, t->last_ns);
+	cf_screen_end(t->sw);
+}
+
+/* A batch begins: the capture's events are its clock. */
+static void
+tap_batch_begin(struct cfd_tap *t)
+{
+	cf_screen_begin(t->sw, cfd_now_ns(), 0);
 }
 
 static void
@@ -207,7 +180,7 @@ tap_file(struct cfd_tap *t)
 	long n;
 
 	do {
-		cf_plane_begin(t->w->pw);
+		tap_batch_begin(t);
 		n = cf_capture_run(t->cap, TAP_BATCH);
 		tap_batch_end(t);
 	} while (n > 0 && !stopping(t));
@@ -231,7 +204,7 @@ tap_live(struct cfd_tap *t)
 		cf_plane_offline(t->w->pw);
 		poll(&pfd, 1, 100);
 		cf_plane_online(t->w->pw);
-		cf_plane_begin(t->w->pw);
+		tap_batch_begin(t);
 		n = pcap_dispatch(t->pcap, TAP_BATCH, on_record, (u_char *)t);
 		tap_batch_end(t);
 		if (n < 0 && n != PCAP_ERROR_BREAK) {
@@ -246,6 +219,7 @@ tap_live(struct cfd_tap *t)
 static void *
 tap_main(void *arg)
 {
+	const struct cf_events_stats *st;
 	struct cfd_tap *t = arg;
 	uint64_t one = 1;
 
@@ -256,14 +230,16 @@ tap_main(void *arg)
 	else
 		tap_file(t);
 	/* Streams still held in reassembly end here. */
-	cf_plane_begin(t->w->pw);
+	tap_batch_begin(t);
 	cf_capture_flush(t->cap);
 	tap_batch_end(t);
 	cf_plane_unregister(t->w->pw);
+	st = cf_screen_events_stats(t->sw);
 	cfd_log("tap %s: %s; %llu set-ups judged, %llu answers, %llu "
 		"releases", t->d->cfg.tap, t->live ? "stopped" : "end of file",
-		(unsigned long long)t->setups, (unsigned long long)t->answers,
-		(unsigned long long)t->releases);
+		(unsigned long long)cf_screen_judged(t->sw),
+		(unsigned long long)st->events[CF_EVENT_ANSWER],
+		(unsigned long long)st->events[CF_EVENT_RELEASE]);
 	/* Tell the control loop: a file is done, the daemon stops. */
 	if (write(t->d->done_fd, &one, sizeof(one)) < 0)
 		cfd_log("tap: cannot signal the end: %s", strerror(errno));
@@ -316,7 +292,11 @@ cfd_tap_new(struct cfd *d, struct cf_worker *w)
 		return NULL;
 	t->d = d;
 	t->w = w;
-	cf_events_init(&t->ev);
+	t->sw = cf_screen_worker(d->screen, 0, &(struct cf_screen_io){
+		.ctx = t, .judged = tap_judged,
+	});
+	if (!t->sw)
+		goto fail;
 	t->cap = cf_capture_new(&(struct cf_capture_cfg){
 		.on_payload = on_payload, .ctx = t, .framer = sip_framer,
 	});

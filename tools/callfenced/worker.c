@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The worker: one thread per core.  A pass receives a burst on each of
- * its sockets (recvmmsg, up to CFD_BATCH datagrams), decodes each
- * datagram, answers what needs no rules (OPTIONS, CANCEL, other methods)
- * from here, judges the INVITEs whose caller it owns and builds the
- * others in place on their owners' rings; the burst's hand-overs are
- * published together, waking a sleeping owner at most once.  Then it
- * judges the calls handed to it (in place on the rings), sends every
- * queued reply (one sendmmsg per socket), reads the clock once for the
- * latencies of the pass, hands verdict records to the logger and
- * announces an RCU quiescent state.  Idle, it goes RCU-offline and
+ * The worker: one thread per core, the I/O around the engine's screening
+ * (callfence/screen.h).  A pass receives a burst on each of its sockets
+ * (recvmmsg, up to CFD_BATCH datagrams) and gives each datagram to the
+ * engine, which answers it, judges it here or hands it to the core that
+ * owns its caller; the burst's hand-overs are published together, waking
+ * a sleeping owner at most once.  Then it judges the calls handed to it,
+ * sends every queued reply (one sendmmsg per socket), reads the clock
+ * once for the latencies of the pass, hands verdict records to the logger
+ * and announces an RCU quiescent state.  Idle, it goes RCU-offline and
  * sleeps in poll() on its sockets and its eventfd.
  *
  * Nothing here allocates, locks or logs per call; the system calls are
@@ -27,9 +26,6 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <callfence/hash.h>
-#include <callfence/hep.h>
 
 #include "worker.h"
 
@@ -60,7 +56,7 @@ count(struct cf_worker *w, uint32_t slot)
 /* ---- Sending ------------------------------------------------------------ */
 
 static socklen_t
-addr_len(const union cfd_addr *a)
+addr_len(const union cf_sockaddr *a)
 {
 	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
 }
@@ -111,7 +107,7 @@ tx_slot(struct cf_worker *w, unsigned int li)
 }
 
 static void
-tx_commit(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
+tx_commit(struct cf_worker *w, unsigned int li, const union cf_sockaddr *peer,
 	  int len)
 {
 	struct cfd_tx *t = w->tx[li];
@@ -126,108 +122,6 @@ tx_commit(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
 	t->iov[i].iov_len = (size_t)len;
 	t->msg[i].msg_hdr.msg_namelen = addr_len(peer);
 	t->n++;
-}
-
-/* Answer a request from its parsed message (decoding core). */
-static void
-reply_msg(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
-	  const struct cf_sip_reply_params *p)
-{
-	char *b = tx_slot(w, li);
-
-	tx_commit(w, li, peer, cf_sip_reply(b, CFD_TX_SIZE, &w->msg, p));
-}
-
-/* The engine's answer of @kind to datagram @buf (not a verdict's). */
-static void
-reply_answer(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
-	     enum cf_sip_answer kind, const char *buf, size_t len, int err)
-{
-	char *b = tx_slot(w, li);
-
-	tx_commit(w, li, peer, cf_sip_answer_reply(b, CFD_TX_SIZE, kind, buf,
-						   len, &w->msg, err));
-}
-
-/* Answer a call from its job (owning core, or overload on the decoder). */
-static void
-reply_job(struct cf_worker *w, const struct cfd_job *j,
-	  const struct cf_sip_reply_params *p)
-{
-	char *b = tx_slot(w, j->listen);
-
-	tx_commit(w, j->listen, &j->peer,
-		  cf_sip_reply_finish(b, CFD_TX_SIZE, j->text, j->echo_len,
-				      j->text + j->echo_len, j->ruri_len, p));
-}
-
-/* ---- Retransmission cache ------------------------------------------------ */
-
-/* A rule id into a fixed field (cut at CFD_RULE_NAME - 1 bytes). */
-static void
-copy_name(char *dst, const char *rule)
-{
-	const char *src = rule ? rule : "default";
-	size_t n = strnlen(src, CFD_RULE_NAME - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-/* 4-way set associative, bounded; an INVITE retransmission gets the
- * first answer again and is neither judged nor counted twice by the
- * heuristics.  A retransmission is the same transaction (Call-ID, CSeq
- * and top Via branch) AND the same request as the rules see it (every
- * party, presentation, ingress, category; call_fingerprint()): a request
- * that only reuses a judged call's transaction, say a blacklisted caller
- * copying a clean call's Call-ID, CSeq and branch, is judged afresh and
- * replaces the entry.  (A client transaction resends its request
- * unchanged, RFC 3261 §17.1.1.2; hashing what the verdict depends on
- * rather than every byte costs ~50 instructions instead of ~750.) */
-#define CACHE_WAYS	4
-
-static struct cfd_cache_entry *
-cache_set(const struct cf_worker *w, uint64_t key)
-{
-	return &w->cache[key & w->cache_mask & ~(uint32_t)(CACHE_WAYS - 1)];
-}
-
-/* The entry of @key's transaction, or NULL. */
-static const struct cfd_cache_entry *
-cache_find(const struct cf_worker *w, uint64_t key)
-{
-	const struct cfd_cache_entry *set = cache_set(w, key);
-	unsigned int i;
-
-	for (i = 0; i < CACHE_WAYS; i++)
-		if (set[i].key == key)
-			return &set[i];
-	return NULL;
-}
-
-static void
-cache_put(struct cf_worker *w, uint64_t key, uint64_t fp,
-	  const struct cf_verdict *v)
-{
-	struct cfd_cache_entry *set = cache_set(w, key);
-	struct cfd_cache_entry *e = NULL;
-	unsigned int i;
-
-	/* The transaction's own entry first (a request that reused it),
-	 * then a free way, then round robin. */
-	for (i = 0; i < CACHE_WAYS && !e; i++)
-		if (set[i].key == key)
-			e = &set[i];
-	for (i = 0; i < CACHE_WAYS && !e; i++)
-		if (set[i].key == 0)
-			e = &set[i];
-	if (!e)
-		e = &set[w->cache_clock++ & (CACHE_WAYS - 1)];
-	e->key = key;
-	e->fp = fp;
-	e->action = (uint8_t)v->action;
-	e->reply = (uint8_t)v->reply;
-	copy_name(e->rule, v->rule);
 }
 
 /* ---- Verdict log and latency ------------------------------------------------ */
@@ -275,11 +169,12 @@ pass_finish(struct cf_worker *w)
 	log_flush(w);
 }
 
-/* Note a judged call for pass_finish(), with its log record. */
+/* The engine judged a call (its reply queued): note it for
+ * pass_finish(), with its log record. */
 static void
-note_judged(struct cf_worker *w, const struct cfd_job *j,
-	    const struct cf_verdict *v)
+on_judged(void *ctx, const struct cf_screen_job *j, const struct cf_verdict *v)
 {
+	struct cf_worker *w = ctx;
 	struct cfd_judged *c;
 	struct cfd_logrec *r;
 
@@ -298,427 +193,22 @@ note_judged(struct cf_worker *w, const struct cfd_job *j,
 	r->frame = 0;
 	r->generation = cf_plane_pass_generation(w->pw);
 	r->action = (uint8_t)v->action;
-	copy_name(r->rule, v->rule);
+	snprintf(r->rule, sizeof(r->rule), "%s", v->rule ? v->rule : "default");
 	cfd_logrec_monitor(r, w->pw, v);
 }
 
-/* ---- Judging (owning core) ------------------------------------------------------ */
-
-/* How the configured policy answers a call that cannot be judged here
- * and now (counted); false: it gets no answer. */
-static bool
-policy_reply(struct cf_worker *w, struct cf_sip_reply_params *p)
+/* The engine's reply buffer of socket @port and its sending. */
+static char *
+reply_buf(void *ctx, unsigned int port)
 {
-	enum cfd_overload pol = w->d->cfg.overload;
-
-	count(w, w->d->slots.overload[pol]);
-	if (pol == CFD_OVERLOAD_FAIL_OPEN) {
-		cf_sip_reply_allow(p);
-		return true;
-	}
-	if (pol == CFD_OVERLOAD_FAIL_CLOSED) {
-		cf_sip_reply_unavailable(p);
-		/* RFC 3261 §21.5.4: when to try this server again. */
-		p->retry_after = 1;
-		return true;
-	}
-	return false;
-}
-
-/* A job whose owner's ring is full, or that the ruleset could not
- * judge: the policy. */
-static void
-apply_policy(struct cf_worker *w, const struct cfd_job *j)
-{
-	struct cf_sip_reply_params p;
-
-	if (policy_reply(w, &p))
-		reply_job(w, j, &p);
+	return tx_slot(ctx, port);
 }
 
 static void
-judge(struct cf_worker *w, const struct cfd_job *j)
+reply_send(void *ctx, unsigned int port, const union cf_sockaddr *peer,
+	   int len)
 {
-	const struct cfd_slots *s = &w->d->slots;
-	const struct cfd_cache_entry *e;
-	struct cf_sip_reply_params p;
-	struct cf_verdict v;
-
-	if (j->kind == CFD_JOB_EVENT) {
-		/* Answers and releases only feed the heuristics. */
-		cf_plane_observe(w->pw, &j->call);
-		return;
-	}
-	e = cache_find(w, j->key);
-	if (e && e->fp != j->fp) {
-		/* The transaction of a judged call, other bytes: not a
-		 * retransmission. */
-		count(w, s->msgs[CFD_MSG_TRANSACTION_REUSED]);
-		e = NULL;
-	}
-	if (e) {
-		count(w, s->msgs[CFD_MSG_RETRANSMISSION]);
-		cf_sip_reply_for_verdict(&p, (enum cf_action)e->action,
-					 (enum cf_reply)e->reply, e->rule);
-		reply_job(w, j, &p);
-		return;
-	}
-	count(w, s->msgs[CFD_MSG_INVITE]);
-	/*
-	 * The data plane's judge step, on the owning core and once per
-	 * call (retransmissions returned above): every heuristic table
-	 * counts the set-up, then the rules decide.
-	 */
-	if (cf_plane_judge(w->pw, &j->call, &v) < 0) {
-		apply_policy(w, j);
-		return;
-	}
-	cache_put(w, j->key, j->fp, &v);
-	cf_sip_reply_for_verdict(&p, v.action, v.reply, v.rule);
-	reply_job(w, j, &p);
-	note_judged(w, j, &v);
-}
-
-/* A call the owner's ring had no room for: the overload policy. */
-static void
-overload(struct cf_worker *w, const struct cfd_job *j)
-{
-	count(w, w->d->slots.ring_drops);
-	apply_policy(w, j);
-}
-
-/* An answer or release: to the core that judged its set-up, or to every
- * core when that is not known.  Decoding core. */
-static void
-hand_event(struct cf_worker *w, const struct cf_call *call)
-{
-	int owner = cf_plane_event_owner(w->pw, call);
-	unsigned int i;
-
-	for (i = 0; i < w->d->n_workers; i++) {
-		struct cfd_job *j;
-
-		if (owner != CF_PLANE_ALL && (unsigned int)owner != i)
-			continue;
-		if (i == w->id) {
-			cf_plane_observe(w->pw, call);
-			continue;
-		}
-		j = cfd_steer_claim(w, i);
-		if (!j) {
-			count(w, w->d->slots.event_drops);
-			continue;
-		}
-		j->kind = CFD_JOB_EVENT;
-		j->call = *call;
-		j->from = (uint8_t)w->id;
-	}
-}
-
-/* ---- Decoding (receiving core) ------------------------------------------------- */
-
-static void
-set_source(struct cf_source *src, const union cfd_addr *a)
-{
-	memset(src, 0, sizeof(*src));
-	src->family = (uint8_t)a->sa.sa_family;
-	if (a->sa.sa_family == AF_INET6) {
-		src->port = ntohs(a->in6.sin6_port);
-		memcpy(src->addr, &a->in6.sin6_addr, 16);
-	} else {
-		src->port = ntohs(a->in.sin_port);
-		memcpy(src->addr, &a->in.sin_addr, 4);
-	}
-}
-
-/* What the verdict of @c depends on, hashed: its numbers as normalised
- * (the raw text where a number did not normalise) and its context. */
-static uint64_t
-call_fingerprint(const struct cf_call *c)
-{
-	uint64_t h = cf_hash64((uint64_t)c->ingress << 32 |
-			       (uint64_t)c->presentation << 24 |
-			       (uint64_t)c->calling_category << 16 |
-			       (uint64_t)c->forwarded << 8 |
-			       (uint64_t)c->sipi_mismatch);
-	unsigned int r;
-
-	for (r = 0; r < CF_PARTY__COUNT; r++) {
-		const struct cf_party *p = &c->party[r];
-
-		if (!p->present)
-			h = cf_hash64(h ^ r);
-		else if (p->num.err == CF_NUM_OK)
-			h = cf_hash64(h ^ p->num.key);
-		else
-			h = cf_hash64(h ^ cf_hash_bytes(p->raw, p->raw_len) ^
-				      p->num.err);
-	}
-	return h;
-}
-
-/* Call-ID, CSeq number and top Via branch: one INVITE transaction. */
-static uint64_t
-transaction_key(const struct cf_sip_msg *m)
-{
-	struct cf_sip_span params = { 0 }, branch = { 0 };
-	const char *semi = memchr(m->via[0].p, ';', m->via[0].len);
-	uint64_t h;
-
-	if (semi) {
-		params.p = semi;
-		params.len = (uint32_t)(m->via[0].len -
-					(uint32_t)(semi - m->via[0].p));
-		cf_sip_param(&params, "branch", &branch);
-	}
-	h = cf_hash_bytes(m->call_id.p, m->call_id.len);
-	h = cf_hash64(h ^ m->cseq);
-	if (branch.p)
-		h = cf_hash64(h ^ cf_hash_bytes(branch.p, branch.len));
-	return h | 1;
-}
-
-static void
-on_invite(struct cf_worker *w, unsigned int li, const union cfd_addr *peer,
-	  enum cf_ingress ingress)
-{
-	const struct cfd_slots *s = &w->d->slots;
-	struct cfd_job *j;
-	unsigned int owner;
-	bool refused = false;
-	char *text;
-	size_t tlen;
-	int elen, err;
-
-	cf_call_reset(&w->call);
-	/* The SIP-I part, if any, joins the call (one call, one count). */
-	err = cf_events_sip(&w->ev, &w->msg,
-			    cf_ruleset_plan(cf_plane_ruleset(w->pw)), &w->call);
-	if (err <= 0) {
-		/* Its parties do not parse: 400 (RFC 3261 §8.2), counted. */
-		char *b = tx_slot(w, li);
-
-		err = err < 0 ? -err : CF_SIP_ERR_BAD_URI;
-		count(w, s->decode_err[err]);
-		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
-		tx_commit(w, li, peer, cf_sip_reply_bad_msg(b, CFD_TX_SIZE,
-							    &w->msg, -err));
-		return;
-	}
-	w->call.rx_ns = w->rx_ns;
-	set_source(&w->call.src, peer);
-	w->call.ingress = (uint8_t)ingress;
-	/* Build the job where it will be judged: here, or in place on the
-	 * owner's ring (published with the rest of the burst); a full ring
-	 * leaves it here for the overload policy.  The owner is noted for
-	 * the call's answers and releases. */
-	owner = cf_plane_owner(w->pw, &w->call);
-	cf_plane_note_owner(w->pw, &w->call, owner);
-	/* What the reply needs, the echo block and the Request-URI, here
-	 * first: only its own length travels to the owner. */
-	elen = cf_sip_reply_echo(w->text, sizeof(w->text), &w->msg);
-	if (elen < 0 || (size_t)elen + w->msg.ruri.len >= sizeof(w->text)) {
-		/* More echoed headers than we hand over: it cannot be
-		 * judged, so the policy answers it from the datagram. */
-		struct cf_sip_reply_params p;
-
-		count(w, s->decode_err[CF_SIP_ERR_TOO_LONG]);
-		count(w, s->msgs[CFD_MSG_BAD_INVITE]);
-		if (policy_reply(w, &p))
-			reply_msg(w, li, peer, &p);
-		return;
-	}
-	memcpy(w->text + elen, w->msg.ruri.p, w->msg.ruri.len);
-	tlen = (size_t)elen + w->msg.ruri.len;
-	j = owner == w->id ? NULL : cfd_steer_claim(w, owner);
-	if (j) {
-		text = cf_handover_claim_text(w->d->handover, w->id, owner,
-					      tlen);
-		if (text) {
-			memcpy(text, w->text, tlen);
-		} else {
-			/* The owner's text lane is full: the overload case,
-			 * as a full ring.  The slot is unpublished: the
-			 * next claim reuses it. */
-			cfd_steer_unclaim(w, owner);
-			j = NULL;
-		}
-	}
-	if (!j) {
-		refused = owner != w->id;
-		j = &w->job;
-		text = w->text;
-	}
-	j->text = text;
-	j->kind = CFD_JOB_SETUP;
-	j->call = w->call;
-	j->echo_len = (uint16_t)elen;
-	j->ruri_len = (uint16_t)w->msg.ruri.len;
-	j->key = transaction_key(&w->msg);
-	j->fp = call_fingerprint(&w->call);
-	j->t0_ns = w->pass_ns;
-	j->peer = *peer;
-	j->listen = (uint8_t)li;
-	j->from = (uint8_t)w->id;
-
-	if (refused)
-		overload(w, j);
-	else if (j == &w->job)
-		judge(w, j);
-	else
-		count(w, s->handovers);
-}
-
-/* An answer or release in the datagram just parsed: to its owner.
- * Returns whether the message was one. */
-static bool
-learn(struct cf_worker *w, const union cfd_addr *peer)
-{
-	cf_call_reset(&w->call);
-	if (cf_events_sip(&w->ev, &w->msg,
-			  cf_ruleset_plan(cf_plane_ruleset(w->pw)),
-			  &w->call) != 1)
-		return false;
-	w->call.rx_ns = w->rx_ns;
-	set_source(&w->call.src, peer);
-	hand_event(w, &w->call);
-	return true;
-}
-
-/*
- * A datagram of the HEP mirror: the SBC's whole signalling, as Kamailio's
- * siptrace or heplify send it.  Its answers and releases go to the cores
- * that judged their set-ups; its INVITEs are not judged here (the SBC
- * asks about them on the screening port), nothing is answered.  Each
- * message is mirrored as received and again as sent: the second copy of
- * a release finds its call gone and is counted unmatched, so nothing
- * counts twice.  The event's time is the pass's, as for everything the
- * daemon learns, so its heuristics run on one clock.
- */
-static void
-on_hep(struct cf_worker *w, const char *buf, size_t len,
-       const union cfd_addr *peer)
-{
-	const struct cfd_slots *s = &w->d->slots;
-	struct cf_payload p;
-	ssize_t n;
-	int err;
-
-	err = cf_hep_decode((const uint8_t *)buf, len, &p, NULL);
-	if (err < 0) {
-		count(w, s->hep_err[-err < CF_HEP_ERR__COUNT ? -err : 0]);
-		count(w, s->hep[CFD_HEP_UNDECODABLE]);
-		return;
-	}
-	n = cf_sip_parse(&w->msg, (const char *)p.data, p.len,
-			 p.transport == CF_TRANSPORT_TCP ? CF_SIP_STREAM : 0);
-	if (n < 0) {
-		count(w, s->hep[CFD_HEP_UNDECODABLE]);
-		return;
-	}
-	if (w->msg.request && w->msg.method == CF_SIP_METHOD_INVITE) {
-		count(w, s->hep[CFD_HEP_SETUP]);
-		return;
-	}
-	count(w, s->hep[learn(w, peer) ? CFD_HEP_LEARNT : CFD_HEP_OTHER]);
-}
-
-/* An INVITE that waited too long in the socket: the overload policy,
- * from the parsed request, unjudged. */
-static void
-shed(struct cf_worker *w, unsigned int li, const union cfd_addr *peer)
-{
-	struct cf_sip_reply_params p;
-
-	count(w, w->d->slots.shed);
-	if (policy_reply(w, &p))
-		reply_msg(w, li, peer, &p);
-}
-
-static void
-on_datagram(struct cf_worker *w, unsigned int li, const char *buf,
-	    size_t len, const union cfd_addr *peer, bool late)
-{
-	struct cfd *d = w->d;
-	const struct cfd_slots *s = &d->slots;
-	struct cf_sip_reply_params p;
-	enum cf_sip_answer kind;
-	enum cf_ingress ingress;
-	bool known = false;
-	int err;
-
-	/* Access control before anything is parsed: a stranger costs one
-	 * look-up and gets no answer. */
-	set_source(&w->acl_call.src, peer);
-	ingress = cf_ingress_classify(&d->ingress, &w->acl_call, &known);
-	if (d->acl && !known) {
-		count(w, s->acl_rejects);
-		return;
-	}
-	if ((int)li == w->hep) {
-		on_hep(w, buf, len, peer);
-		return;
-	}
-	/* One parse and one decision per datagram, the engine's
-	 * (cf_sip_answer_kind(): RFC 3261 §8.2 and the RFC 4475 cases). */
-	kind = cf_sip_answer_kind(buf, len, &w->msg, NULL, NULL, &err);
-	switch (kind) {
-	case CF_SIP_ANSWER_JUDGE:
-		if (late)
-			shed(w, li, peer);
-		else
-			on_invite(w, li, peer, ingress);
-		break;
-	case CF_SIP_ANSWER_NONE:
-		if (w->msg.len && !w->msg.request)
-			/* Never answered; a final response to an INVITE
-			 * that the SBC forwards says how the call went. */
-			count(w, s->msgs[learn(w, peer) ? CFD_MSG_RESPONSE :
-						       CFD_MSG_RESPONSE_IGNORED]);
-		else if (w->msg.len && w->msg.method == CF_SIP_METHOD_ACK)
-			/* We never send a 2xx to an INVITE: every ACK
-			 * acknowledges one of our final responses. */
-			count(w, s->msgs[CFD_MSG_ACK]);
-		else
-			/* Nothing a response could be routed to. */
-			count(w, s->decode_err[err < 0 && -err < CF_SIP_ERR__COUNT ?
-					       -err : 0]);
-		break;
-	case CF_SIP_ANSWER_CANCEL:
-		/* The INVITE was answered finally as it arrived: a CANCEL
-		 * changes nothing here and gets its 200 (§9.2), and ends
-		 * the call for the heuristics. */
-		count(w, s->msgs[CFD_MSG_CANCEL]);
-		learn(w, peer);
-		reply_answer(w, li, peer, kind, buf, len, err);
-		break;
-	case CF_SIP_ANSWER_NOT_ALLOWED:
-		if (w->msg.method == CF_SIP_METHOD_BYE) {
-			/* A BYE copied to us by the SBC (Kamailio
-			 * t_replicate()): its 200, and the call ends. */
-			count(w, s->msgs[CFD_MSG_BYE]);
-			learn(w, peer);
-			memset(&p, 0, sizeof(p));
-			p.code = 200;
-			reply_msg(w, li, peer, &p);
-			break;
-		}
-		count(w, s->msgs[CFD_MSG_NOT_ALLOWED]);
-		reply_answer(w, li, peer, kind, buf, len, err);
-		break;
-	case CF_SIP_ANSWER_OPTIONS:
-		count(w, s->msgs[CFD_MSG_OPTIONS]);
-		reply_answer(w, li, peer, kind, buf, len, err);
-		break;
-	default:
-		/* 400 naming the error, or 505: never silence, which would
-		 * leave the SBC waiting for Timer B. */
-		count(w, s->msgs[CFD_MSG_BAD_REQUEST]);
-		count(w, s->decode_err[err < 0 && -err < CF_SIP_ERR__COUNT ?
-				       -err : 0]);
-		reply_answer(w, li, peer, kind, buf, len, err);
-		break;
-	}
+	tx_commit(ctx, port, peer, len);
 }
 
 /* What the kernel says of one datagram. */
@@ -781,8 +271,7 @@ rx(struct cf_worker *w, unsigned int li)
 		bool late;
 
 		if (w->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			count(w, s->msgs[CFD_MSG_OVERSIZE]);
-			count(w, s->decode_err[CF_SIP_ERR_TOO_LONG]);
+			cf_screen_oversize(w->sw);
 			continue;
 		}
 		/* Older than overload-delay: the worker is behind; answer
@@ -792,29 +281,16 @@ rx(struct cf_worker *w, unsigned int li)
 		       now - meta.rx_ns > delay;
 		/* The call's time is when the kernel received it: the
 		 * clock a capture of the same traffic shows, whatever the
-		 * worker was doing then. */
-		w->rx_ns = meta.rx_ns ? meta.rx_ns : w->wall_ns;
-		on_datagram(w, li, w->rx_buf[i], w->rx_msg[i].msg_len,
-			    &w->rx_peer[i], late);
+		 * worker was doing then (0: the pass's). */
+		if ((int)li == w->hep)
+			cf_screen_hep(w->sw, w->rx_buf[i], w->rx_msg[i].msg_len,
+				      &w->rx_peer[i], meta.rx_ns);
+		else
+			cf_screen_sip(w->sw, li, w->rx_buf[i],
+				      w->rx_msg[i].msg_len, &w->rx_peer[i],
+				      meta.rx_ns, late);
 	}
 	return (unsigned int)n;
-}
-
-static void
-judge_handed(void *ctx, void *job)
-{
-	judge(ctx, job);
-}
-
-/* Judge what other cores handed us, in place on the rings; returns jobs
- * taken. */
-static unsigned int
-drain(struct cf_worker *w)
-{
-	if (!w->d->handover)
-		return 0;
-	return cf_handover_drain(w->d->handover, w->id, CFD_BATCH,
-				 judge_handed, w);
 }
 
 /* Nothing to do: sleep until a datagram, a hand-over or shutdown. */
@@ -830,15 +306,14 @@ idle(struct cf_worker *w)
 	pfd[i] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
 	/* Marked sleeping before the last look at the rings (see
 	 * callfence/handover.h): no hand-over is missed. */
-	if ((!w->d->handover || cf_handover_sleep(w->d->handover, w->id)) &&
+	if (cf_screen_sleep(w->sw) &&
 	    !__atomic_load_n(&w->d->stop, __ATOMIC_ACQUIRE)) {
 		/* Offline: a reload's grace period does not wait for us. */
 		cf_plane_offline(w->pw);
 		poll(pfd, w->n_socks + 1, 200);
 		cf_plane_online(w->pw);
 	}
-	if (w->d->handover)
-		cf_handover_wake(w->d->handover, w->id);
+	cf_screen_awake(w->sw);
 	if (pfd[w->n_socks].revents & POLLIN)
 		if (read(w->wake_fd, &v, sizeof(v)) < 0)
 			v = 0;
@@ -871,17 +346,15 @@ worker_main(void *arg)
 	cf_plane_register(w->pw);
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		/* One snapshot per pass: between two quiescent states. */
-		cf_plane_begin(w->pw);
 		w->pass_ns = cfd_now_ns();
-		w->wall_ns = cfd_wall_ns();
+		cf_screen_begin(w->sw, w->pass_ns, cfd_wall_ns());
 		work = 0;
 		for (i = 0; i < w->n_socks; i++)
 			work += rx(w, i);
-		cfd_steer_flush(w);
-		work += drain(w);
+		cf_screen_flush(w->sw);
+		work += cf_screen_drain(w->sw);
 		pass_finish(w);
-		/* A few expired open calls forgotten, a quiescent state. */
-		cf_plane_end(w->pw, w->wall_ns);
+		cf_screen_end(w->sw);
 		if (!work)
 			idle(w);
 	}
@@ -892,13 +365,12 @@ worker_main(void *arg)
 		bool all = __atomic_load_n(&d->draining, __ATOMIC_ACQUIRE) ==
 			   (int)d->n_workers;
 
-		cf_plane_begin(w->pw);
 		w->pass_ns = cfd_now_ns();
-		w->wall_ns = cfd_wall_ns();
-		work = drain(w);
+		cf_screen_begin(w->sw, w->pass_ns, cfd_wall_ns());
+		work = cf_screen_drain(w->sw);
 		pass_finish(w);
-		cf_plane_end(w->pw, w->wall_ns);
-		if (all && !work && !cfd_steer_pending(w))
+		cf_screen_end(w->sw);
+		if (all && !work && !cf_screen_pending(w->sw))
 			break;
 		if (!work)
 			sched_yield();
@@ -909,8 +381,47 @@ worker_main(void *arg)
 
 /* ---- Life cycle (control thread) ------------------------------------------------ */
 
+void
+cfd_worker_wake(struct cf_worker *w)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN: the counter is already non-zero, the owner will wake. */
+	if (write(w->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		cfd_log("worker %u: wake: %s", w->id, strerror(errno));
+}
+
+/* A producer published to worker @id, which sleeps. */
+static void
+wake_worker(void *ctx, unsigned int id)
+{
+	struct cfd *d = ctx;
+
+	cfd_worker_wake(d->workers[id]);
+}
+
+int
+cfd_screen_setup(struct cfd *d)
+{
+	d->screen = cf_screen_new(&(struct cf_screen_cfg){
+		.plane = d->plane,
+		.ingress = &d->ingress,
+		.acl = d->acl,
+		.policy = d->cfg.overload,
+		/* A file waits for its judge; a port never does. */
+		.ring_wait = d->cfg.tap != NULL,
+		.ring_size = d->cfg.ring_size,
+		.cache_size = d->cfg.cache_size,
+		.metrics = d->metrics,
+		.slots = &d->slots.screen,
+		.wake = wake_worker,
+		.wake_ctx = d,
+	});
+	return d->screen ? 0 : -1;
+}
+
 static int
-open_socket(const union cfd_addr *a, int rcvbuf)
+open_socket(const union cf_sockaddr *a, int rcvbuf)
 {
 	int fd, one = 1;
 
@@ -978,14 +489,19 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 		 (int)(id % (unsigned long)(ncpu > 0 ? ncpu : 1));
 	w->m = cf_metrics_block(d->metrics, id);
 	w->pw = cf_plane_worker(d->plane, id);
-	cf_events_init(&w->ev);
 	w->packets_slot = cf_metrics_slot(d->metrics, d->slots.packets_id,
 					  id, 0);
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->rx_buf = calloc(CFD_BATCH, CFD_RX_SIZE);
-	w->cache_mask = d->cfg.cache_size - 1;
-	w->cache = calloc(d->cfg.cache_size, sizeof(*w->cache));
-	if (w->wake_fd < 0 || !w->rx_buf || !w->cache)
+	/* The tap is worker 0 of a passive daemon, with its own I/O. */
+	if (!d->cfg.tap)
+		w->sw = cf_screen_worker(d->screen, id, &(struct cf_screen_io){
+			.ctx = w,
+			.reply_buf = reply_buf,
+			.reply_send = reply_send,
+			.judged = on_judged,
+		});
+	if (w->wake_fd < 0 || !w->rx_buf || (!d->cfg.tap && !w->sw))
 		goto fail;
 	if (d->vlog) {
 		w->log = cfd_vlog_ring(d->vlog, id);
@@ -1025,8 +541,6 @@ cfd_worker_new(struct cfd *d, unsigned int id)
 		w->rx_msg[i].msg_hdr.msg_iovlen = 1;
 		w->rx_msg[i].msg_hdr.msg_control = w->rx_ctl[i];
 	}
-	cf_call_reset(&w->acl_call);
-	w->acl_call.proto = CF_PROTO_SIP;
 	return w;
 fail:
 	cfd_worker_free(w);
@@ -1065,7 +579,6 @@ cfd_worker_free(struct cf_worker *w)
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
 	free(w->rx_buf);
-	free(w->cache);
 	free(w->logq);
 	free(w);
 }
