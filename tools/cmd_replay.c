@@ -37,32 +37,30 @@ sip_framer(const uint8_t *buf, size_t len)
 	return cf_sip_message_length((const char *)buf, len);
 }
 
-/* Judge (with rules) and print one call set-up. */
+/* Print one call set-up, with its verdict @v when judging. */
 static void
-emit(struct replay *r, struct cf_call *call, uint32_t frame)
+emit(struct replay *r, const struct cf_call *call, uint32_t frame,
+     const struct cf_verdict *v)
 {
 	struct cf_record_meta meta = { .frame = frame };
 	char line[2048], monitor[512];
-	struct cf_verdict v;
 	int n;
 
-	call->ingress = (uint8_t)cf_ingress_classify(&r->ingress, call, NULL);
 	r->calls[call->proto]++;
-	if (r->plane) {
+	if (v) {
 		uint16_t slots[CF_VERDICT_MONITOR_MAX];
 		unsigned int i, k;
 
-		cf_plane_judge(r->w, call, &v);
-		k = v.monitor_count < CF_VERDICT_MONITOR_MAX ?
-		    v.monitor_count : CF_VERDICT_MONITOR_MAX;
+		k = v->monitor_count < CF_VERDICT_MONITOR_MAX ?
+		    v->monitor_count : CF_VERDICT_MONITOR_MAX;
 		for (i = 0; i < k; i++)
-			slots[i] = (uint16_t)cf_plane_monitor_slot(r->w, &v, i);
+			slots[i] = (uint16_t)cf_plane_monitor_slot(r->w, v, i);
 		cf_plane_rule_names(r->plane, slots, k, monitor,
 				    sizeof(monitor));
-		meta.verdict = cf_action_name(v.action);
-		meta.rule = v.rule;
+		meta.verdict = cf_action_name(v->action);
+		meta.rule = v->rule;
 		meta.monitor = monitor;
-		r->verdicts[v.action]++;
+		r->verdicts[v->action]++;
 	}
 	if (r->csv)
 		n = cf_record_csv(line, sizeof(line), call, &meta);
@@ -74,18 +72,24 @@ emit(struct replay *r, struct cf_call *call, uint32_t frame)
 		puts(line);
 }
 
-/* One call event of the capture: set-ups are printed (and judged),
- * answers and releases go to the heuristics. */
+/* Judging: the engine judged a set-up of the capture. */
+static void
+on_judged(void *ctx, const struct cf_screen_job *j, const struct cf_verdict *v)
+{
+	emit(ctx, &j->call, j->frame, v);
+}
+
+/* Decoding only: every set-up printed, its ingress as a judge would
+ * see it. */
 static void
 on_event(void *ctx, struct cf_call *call, const struct cf_payload *p)
 {
 	struct replay *r = ctx;
 
-	r->last_ns = call->rx_ns;
-	if (call->event == CF_EVENT_SETUP)
-		emit(r, call, p->frame);
-	else if (r->plane)
-		cf_plane_observe(r->w, call);
+	if (call->event != CF_EVENT_SETUP)
+		return;
+	call->ingress = (uint8_t)cf_ingress_classify(&r->ingress, call, NULL);
+	emit(r, call, p->frame, NULL);
 }
 
 static void
@@ -93,12 +97,29 @@ on_payload(void *ctx, const struct cf_payload *p)
 {
 	struct replay *r = ctx;
 
-	cf_events_payload(&r->events, p, r->plan, on_event, r);
+	if (r->sw)
+		cf_screen_payload(r->sw, p);
+	else
+		cf_events_payload(&r->events, p, r->plan, on_event, r);
 }
 
 /* Replay one open capture in passes of the data plane, as the tap does:
  * the clock of the pass is the newest event's time.  Returns 0 or -1. */
 #define REPLAY_PASS	256	/* records between two plane passes */
+
+static void
+pass_begin(struct replay *r)
+{
+	if (r->sw)
+		cf_screen_begin(r->sw, 0, 0);
+}
+
+static void
+pass_end(struct replay *r)
+{
+	if (r->sw)
+		cf_screen_end(r->sw);
+}
 
 static int
 run_capture(struct replay *r, struct cf_capture *cap)
@@ -106,11 +127,9 @@ run_capture(struct replay *r, struct cf_capture *cap)
 	long n;
 
 	do {
-		if (r->plane)
-			cf_plane_begin(r->w);
+		pass_begin(r);
 		n = cf_capture_run(cap, REPLAY_PASS);
-		if (r->plane)
-			cf_plane_end(r->w, r->last_ns);
+		pass_end(r);
 	} while (n > 0);
 	return n < 0 ? -1 : 0;
 }
@@ -119,11 +138,55 @@ run_capture(struct replay *r, struct cf_capture *cap)
 static void
 flush_capture(struct replay *r, struct cf_capture *cap)
 {
-	if (r->plane)
-		cf_plane_begin(r->w);
+	pass_begin(r);
 	cf_capture_flush(cap);
-	if (r->plane)
-		cf_plane_end(r->w, r->last_ns);
+	pass_end(r);
+}
+
+/*
+ * The daemon's data plane with one worker and the engine's screening in
+ * front of it, as the tap runs them: the same decoding, ingress, judge
+ * step, counters and heuristics.  Takes @rs.  0, or -1 (out of memory).
+ */
+static int
+judge_setup(struct replay *r, struct cf_ruleset *rs)
+{
+	int ids[CF_SCREEN_FAMILIES];
+
+	r->plane = cf_plane_new(&(struct cf_plane_cfg){ .workers = 1 });
+	if (!r->plane) {
+		cf_ruleset_free(rs);
+		return -1;
+	}
+	if (cf_plane_publish(r->plane, rs) < 0)
+		return -1;
+	r->w = cf_plane_worker(r->plane, 0);
+	r->metrics = cf_metrics_new(1);
+	if (!r->metrics || cf_screen_metrics_add(r->metrics, ids) < 0 ||
+	    cf_metrics_seal(r->metrics) < 0)
+		return -1;
+	cf_screen_metrics_bind(r->metrics, ids, &r->slots);
+	r->screen = cf_screen_new(&(struct cf_screen_cfg){
+		.plane = r->plane,
+		.ingress = &r->ingress,
+		.policy = CF_SCREEN_FAIL_OPEN,
+		.ring_wait = true,
+		.cache_size = 4,
+		.metrics = r->metrics,
+		.slots = &r->slots,
+	});
+	if (!r->screen)
+		return -1;
+	r->sw = cf_screen_worker(r->screen, 0, &(struct cf_screen_io){
+		.ctx = r, .judged = on_judged,
+	});
+	if (!r->sw)
+		return -1;
+	cf_plane_begin(r->w);
+	r->plan = cf_ruleset_plan(cf_plane_ruleset(r->w));
+	cf_plane_end(r->w, 0);
+	r->stats = cf_screen_events_stats(r->sw);
+	return 0;
 }
 
 int
@@ -195,20 +258,11 @@ cmd_replay(int argc, char **argv)
 			rc = CLI_FAIL;
 			goto out;
 		}
-		/* The daemon's data plane with one worker: the same judge
-		 * step, counters and heuristics. */
-		r.plane = cf_plane_new(&(struct cf_plane_cfg){ .workers = 1 });
-		if (!r.plane || cf_plane_publish(r.plane, rs) < 0) {
-			if (!r.plane)
-				cf_ruleset_free(rs);
+		if (judge_setup(&r, rs) < 0) {
 			fprintf(stderr, "callfence: out of memory\n");
 			rc = CLI_FAIL;
 			goto out;
 		}
-		r.w = cf_plane_worker(r.plane, 0);
-		cf_plane_begin(r.w);
-		r.plan = cf_ruleset_plan(cf_plane_ruleset(r.w));
-		cf_plane_end(r.w, 0);
 	} else {
 		if (plan_opts_build(&popts, &plan) < 0)
 			goto out;
@@ -223,6 +277,8 @@ cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	cf_events_init(&r.events);
+	if (!r.sw)
+		r.stats = &r.events.stats;
 	if (r.csv)
 		puts(cf_record_csv_header(r.plane != NULL));
 	rc = CLI_OK;
@@ -251,7 +307,9 @@ cmd_replay(int argc, char **argv)
 	}
 out:
 	cf_capture_free(cap);
+	cf_screen_free(r.screen);
 	cf_plane_free(r.plane);
+	cf_metrics_free(r.metrics);
 	rules_opts_free(&ropts);
 	return rc;
 }

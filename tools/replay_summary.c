@@ -26,7 +26,7 @@ print_ss7(const struct cf_ss7_stats *ss7)
 void
 replay_summary(const struct replay *r, const struct cf_capture *cap)
 {
-	const struct cf_events_stats *st = &r->events.stats;
+	const struct cf_events_stats *st = r->stats;
 	char stats[4096];
 	unsigned int i;
 
