@@ -15,10 +15,14 @@
  * caller at the rate the generator gave it, not once per cycle.
  *
  * Each worker count runs in one of two modes:
- *  - inline: each worker thread decodes its share of the pool (a burst
- *    as one recvmmsg would give it), judges the calls it owns at once
- *    and hands the others to their owner's ring; then judges what the
- *    others handed it.  The callfenced worker loop: N threads on N cores.
+ *  - inline: callfenced's screening workers with memory for sockets.
+ *    Each worker thread gives its share of the pool, a burst as one
+ *    recvmmsg would return it, to the engine's screening
+ *    (callfence/screen.h: SIP datagrams as on a screening port, M3UA as
+ *    captured payloads), which judges the calls it owns at once, builds
+ *    the others on their owner's ring, answers every INVITE (the reply
+ *    built and dropped), caches it for retransmissions; then it judges
+ *    what the others handed it.  N threads on N cores.
  *  - split: a producer thread per worker decodes and steers every call
  *    over a ring, the worker thread only judges: decode and judgement on
  *    separate threads, 2N threads (on 2 cores, N = 2 shares each core
@@ -44,6 +48,7 @@
 #include <callfence/plane.h>
 #include <callfence/ring.h>
 #include <callfence/ruleset.h>
+#include <callfence/screen.h>
 #include <callfence/sip.h>
 #include <callfence/ss7.h>
 
@@ -83,7 +88,14 @@ struct msg {
 	uint64_t rx_ns;		/* generator's time, first cycle */
 	uint8_t proto;		/* enum cf_proto */
 	uint8_t ingress;	/* enum cf_ingress, what a peer map would say */
+	/* SIP: where the Call-ID's first CYCLE_DIGITS bytes are, rewritten
+	 * every cycle so a replayed INVITE is a new transaction and not a
+	 * retransmission; 0: none that long. */
+	uint16_t cycle_at;
+	union cf_sockaddr peer;	/* its gateway, as a socket would say */
 };
+
+#define CYCLE_DIGITS	8
 
 struct pool {
 	char *arena;
@@ -123,6 +135,10 @@ struct worker {
 	uint64_t handed;		/* calls put on another worker's ring */
 	uint64_t producer_cpu_ns;
 	struct cf_events ev;		/* SIP-I, as the daemon decodes */
+	/* Inline: the engine's screening, as callfenced's worker. */
+	struct cf_screen_worker *sw;
+	uint64_t replies, reply_errors;
+	char reply[CF_SCREEN_REPLY_MAX];
 	/* Judging side: the data plane's worker, as callfenced's. */
 	struct cf_plane_worker *pw;
 	uint64_t judged;
@@ -143,7 +159,11 @@ struct run {
 	 * workers; in split mode n+i is worker i's producer thread.
 	 * Inline mode has no ring from a worker to itself: it judges its
 	 * own calls at once. */
-	struct cf_handover *handover;
+	struct cf_handover *handover;	/* split mode */
+	struct cf_screen *screen;	/* inline mode */
+	struct cf_metrics *metrics;	/* screening's counters */
+	struct cf_screen_slots slots;
+	struct cf_ingress_map ingress;	/* the generator's gateways */
 	struct worker *w;
 	int go, stop;			/* set by control, read by all */
 	int producers_done;
@@ -175,6 +195,19 @@ pool_add(struct pool *p, const void *data, size_t len, const struct cf_call *c)
 		.proto = c->proto,
 		.ingress = c->ingress,
 	};
+	if (c->proto == CF_PROTO_SIP) {
+		const char *cid = memmem(data, len, "\r\nCall-ID: ", 11);
+		struct sockaddr_in *in = &p->msg[p->n].peer.in;
+
+		if (cid && (size_t)(cid - (const char *)data) + 11 +
+			   CYCLE_DIGITS + 2 <= len &&
+		    !memchr(cid + 11, '\r', CYCLE_DIGITS))
+			p->msg[p->n].cycle_at = (uint16_t)(cid + 11 -
+							   (const char *)data);
+		in->sin_family = AF_INET;
+		in->sin_port = htons(c->src.port);
+		memcpy(&in->sin_addr, c->src.addr, 4);
+	}
 	p->n++;
 	p->used = at + len;
 	return 0;
@@ -212,8 +245,20 @@ pool_fill(struct pool *p, struct gen *g, size_t want, double span_s)
 
 /* ---- decode, steer, judge ------------------------------------------------- */
 
-/* Decode the next message of @w's share into w->call; false when it did
- * not decode (counted). */
+/* The next message of @w's share: the pool in steps of the worker
+ * count, cycle after cycle. */
+static void
+advance(struct worker *w)
+{
+	w->next += w->run->n;
+	if (w->next >= w->run->pool->n) {
+		w->next = w->id;
+		w->cycle++;
+	}
+}
+
+/* Split mode: decode the next message of @w's share into w->call; false
+ * when it did not decode (counted). */
 static bool
 decode_next(struct worker *w)
 {
@@ -234,11 +279,7 @@ decode_next(struct worker *w)
 	}
 	w->call.rx_ns = m->rx_ns + w->cycle * p->span_ns;
 	w->call.ingress = m->ingress;
-	w->next += r->n;
-	if (w->next >= p->n) {
-		w->next = w->id;
-		w->cycle++;
-	}
+	advance(w);
 	if (!ok)
 		w->decode_errors++;
 	return ok;
@@ -282,9 +323,6 @@ drain(struct worker *w)
 {
 	unsigned total;
 
-	/* One inline worker judges everything itself: no rings. */
-	if (!w->run->handover)
-		return 0;
 	total = cf_handover_drain(w->run->handover, w->id, BURST,
 				  judge_handed, w);
 	if (total)
@@ -301,12 +339,9 @@ publish(struct worker *w)
 		cf_handover_flush(w->run->handover, w->from);
 }
 
-/*
- * A slot on @owner's ring for the next call, waiting while it is full:
- * the burst so far is published first (the owner may be waiting for
- * it), and in inline mode this worker judges what it was handed
- * meanwhile, so two workers waiting on each other both make progress.
- */
+/* Split mode: a slot on @owner's ring for the next call, waiting while
+ * it is full; the burst so far is published first (the owner may be
+ * waiting for it). */
 static struct job *
 claim(struct worker *w, unsigned owner)
 {
@@ -319,14 +354,12 @@ claim(struct worker *w, unsigned owner)
 			w->ring_waits++;
 		waited = true;
 		publish(w);
-		if (r->mode != MODE_INLINE || !drain(w))
-			sched_yield();
+		sched_yield();
 	}
 	return j;
 }
 
-/* One burst of the worker's share: decode, steer, judge own calls at
- * once in inline mode. */
+/* Split mode: one burst of the worker's share decoded and steered. */
 static void
 produce(struct worker *w)
 {
@@ -340,18 +373,122 @@ produce(struct worker *w)
 		if (!decode_next(w))
 			continue;
 		owner = cf_plane_steer(r->plane, &w->call);
-		if (r->mode == MODE_INLINE && owner == w->id) {
-			judge(w, &w->call, t0);
-			continue;
-		}
 		j = claim(w, owner);
 		j->t0 = t0;
 		memcpy(&j->call, &w->call, sizeof(j->call));
 		w->handed += owner != w->id;
 	}
 	publish(w);
-	if (r->mode == MODE_INLINE)
-		end_pass(w);
+}
+
+/* ---- inline: the engine's screening ------------------------------------------ */
+
+/* Replies are built as callfenced builds them, then dropped. */
+static char *
+mem_reply_buf(void *ctx, unsigned int port)
+{
+	struct worker *w = ctx;
+
+	(void)port;
+	return w->reply;
+}
+
+static void
+mem_reply_send(void *ctx, unsigned int port, const union cf_sockaddr *peer,
+	       int len)
+{
+	struct worker *w = ctx;
+
+	(void)port;
+	(void)peer;
+	if (len > 0)
+		w->replies++;
+	else
+		w->reply_errors++;
+}
+
+static void
+on_judged(void *ctx, const struct cf_screen_job *j, const struct cf_verdict *v)
+{
+	struct worker *w = ctx;
+
+	w->actions[v->action]++;
+	w->judged++;
+	udp_hist_record(&w->hist, bench_now_ns() - j->t0_ns);
+}
+
+/* The cycle number into a Call-ID, in hex: a new transaction each cycle. */
+static void
+stamp_cycle(char *at, uint64_t cycle)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = CYCLE_DIGITS - 1; i >= 0; i--, cycle >>= 4)
+		at[i] = hex[cycle & 15];
+}
+
+/* One pass of a screening worker: a burst of its share (the pool's
+ * messages are its own: it may stamp them), the hand-overs published,
+ * what others handed it judged.  The pass's clock is the simulated
+ * time of the newest message. */
+static void
+screen_pass(struct worker *w)
+{
+	const struct pool *p = w->run->pool;
+	unsigned k;
+
+	cf_screen_begin(w->sw, bench_now_ns(), w->last_rx_ns);
+	for (k = 0; k < BURST; k++) {
+		const struct msg *m = &p->msg[w->next];
+		char *data = p->arena + m->off;
+		uint64_t rx = m->rx_ns + w->cycle * p->span_ns;
+
+		if (m->proto == CF_PROTO_SIP) {
+			if (m->cycle_at)
+				stamp_cycle(data + m->cycle_at, w->cycle);
+			cf_screen_sip(w->sw, 0, data, m->len, &m->peer, rx,
+				      false);
+		} else {
+			struct cf_payload pl = {
+				.kind = CF_PAYLOAD_M3UA,
+				.transport = CF_TRANSPORT_SCTP,
+				.sctp_ppid = 3,
+				.ts_ns = rx,
+				.data = (const uint8_t *)data,
+				.len = m->len,
+			};
+
+			if (cf_screen_payload(w->sw, &pl) < 0)
+				w->decode_errors++;
+		}
+		w->last_rx_ns = rx;
+		advance(w);
+	}
+	cf_screen_flush(w->sw);
+	cf_screen_drain(w->sw);
+	cf_screen_end(w->sw);
+}
+
+/* Stopped: judge what is still on the rings once every worker has
+ * published its last burst. */
+static void
+screen_finish(struct worker *w)
+{
+	struct run *r = w->run;
+
+	__atomic_add_fetch(&r->producers_done, 1, __ATOMIC_ACQ_REL);
+	for (;;) {
+		bool all = __atomic_load_n(&r->producers_done,
+					   __ATOMIC_ACQUIRE) == (int)r->n;
+		unsigned did;
+
+		cf_screen_begin(w->sw, bench_now_ns(), w->last_rx_ns);
+		did = cf_screen_drain(w->sw);
+		cf_screen_end(w->sw);
+		if (all && !did && !cf_screen_pending(w->sw))
+			break;
+	}
 }
 
 static void
@@ -397,22 +534,19 @@ worker_main(void *arg)
 
 	pin_thread(r->mode == MODE_INLINE ? (int)w->id % r->ncpu :
 		   (int)(2 * w->id + 1) % r->ncpu);
-	cf_plane_begin(w->pw);
 	wait_go(r);
 	c0 = bench_thread_cpu_ns();
-	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
-		unsigned did = 0;
-
-		if (r->mode == MODE_INLINE) {
-			produce(w);
-			did = 1;
-		}
-		did += drain(w);
-		if (!did)
-			sched_yield();
+	if (r->mode == MODE_INLINE) {
+		while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+			screen_pass(w);
+		screen_finish(w);
+		w->cpu_ns = bench_thread_cpu_ns() - c0;
+		return NULL;
 	}
-	if (r->mode == MODE_INLINE)
-		__atomic_add_fetch(&r->producers_done, 1, __ATOMIC_ACQ_REL);
+	cf_plane_begin(w->pw);
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+		if (!drain(w))
+			sched_yield();
 	/* Stopped: judge what is still on the rings once every producer
 	 * has published its last burst. */
 	for (;;) {
@@ -431,6 +565,7 @@ worker_main(void *arg)
 
 struct result {
 	uint64_t judged, decode_errors, ring_waits, handed;
+	uint64_t replies, reply_errors;		/* inline: SIP answers built */
 	uint64_t actions[CF_ACTION__COUNT];
 	double seconds, cpu_s;
 	struct udp_hist hist;
@@ -459,6 +594,55 @@ plane_for(const struct opts *o, const char *cfr, unsigned n)
 	return p;
 }
 
+/* Inline mode: the engine's screening on the plane, as callfenced sets
+ * it up (retransmission cache, ring room per worker), with a full ring
+ * waiting instead of answering by policy: this measures throughput. */
+static int
+screen_setup(struct run *r, const struct opts *o)
+{
+	int ids[CF_SCREEN_FAMILIES];
+
+	if (gen_ingress_map(&r->ingress) < 0)
+		return -1;
+	r->metrics = cf_metrics_new(r->n);
+	if (!r->metrics || cf_screen_metrics_add(r->metrics, ids) < 0 ||
+	    cf_metrics_seal(r->metrics) < 0)
+		return -1;
+	cf_screen_metrics_bind(r->metrics, ids, &r->slots);
+	r->screen = cf_screen_new(&(struct cf_screen_cfg){
+		.plane = r->plane,
+		.ingress = &r->ingress,
+		.policy = CF_SCREEN_FAIL_OPEN,
+		.ring_wait = true,
+		.ring_size = (uint32_t)o->ring * (r->n > 1 ? r->n - 1 : 1),
+		.cache_size = 4096,	/* callfenced's default */
+		.metrics = r->metrics,
+		.slots = &r->slots,
+	});
+	return r->screen ? 0 : -1;
+}
+
+/* What screening counted: hand-overs, and every message it could not
+ * decode or judge (none with the generator's traffic; a retransmission
+ * would mean a cycle's stamp did not make a new transaction). */
+static void
+screen_results(const struct run *r, struct result *res)
+{
+	const struct cf_screen_slots *s = &r->slots;
+	unsigned int i;
+
+	res->handed = cf_metrics_read(r->metrics, s->handovers);
+	for (i = 1; i < CF_SIP_ERR__COUNT; i++)
+		res->decode_errors += cf_metrics_read(r->metrics,
+						      s->decode_err[i]);
+	res->decode_errors += cf_metrics_read(r->metrics,
+		s->msgs[CF_SCREEN_MSG_RETRANSMISSION]);
+	for (i = 0; i < r->n; i++) {
+		res->reply_errors += r->w[i].reply_errors;
+		res->replies += r->w[i].replies;
+	}
+}
+
 static int
 run_one(const struct opts *o, const struct pool *pool, const char *cfr,
 	enum mode mode, unsigned n, struct result *res)
@@ -483,15 +667,20 @@ run_one(const struct opts *o, const struct pool *pool, const char *cfr,
 	udp_hist_init(&res->hist);
 	if (r.ncpu < 1)
 		r.ncpu = 1;
-	eps = mode == MODE_SPLIT ? 2 * n : n;
-	/* --ring elements on every ring, as each one used to have. */
-	r.handover = eps > 1 ? cf_handover_new(eps, (uint32_t)o->ring *
-					       (eps - 1), sizeof(struct job), 0) :
-			       NULL;
 	r.w = aligned_alloc(64, n * sizeof(*r.w));
-	if ((eps > 1 && !r.handover) || !r.w)
+	if (!r.w)
 		goto out;
 	memset(r.w, 0, n * sizeof(*r.w));
+	if (mode == MODE_SPLIT) {
+		eps = 2 * n;
+		/* --ring elements on every ring, as each one used to have. */
+		r.handover = cf_handover_new(eps, (uint32_t)o->ring * (eps - 1),
+					     sizeof(struct job), 0);
+		if (!r.handover)
+			goto out;
+	} else if (screen_setup(&r, o) < 0) {
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		struct worker *w = &r.w[i];
 
@@ -501,7 +690,18 @@ run_one(const struct opts *o, const struct pool *pool, const char *cfr,
 		udp_hist_init(&w->hist);
 		cf_events_init(&w->ev);
 		w->pw = cf_plane_worker(r.plane, i);
-		w->from = mode == MODE_SPLIT ? n + i : i;
+		w->from = n + i;
+		if (mode == MODE_INLINE) {
+			w->sw = cf_screen_worker(r.screen, i,
+				&(struct cf_screen_io){
+					.ctx = w,
+					.reply_buf = mem_reply_buf,
+					.reply_send = mem_reply_send,
+					.judged = on_judged,
+				});
+			if (!w->sw)
+				goto out;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		if (pthread_create(&r.w[i].thread, NULL, worker_main, &r.w[i]))
@@ -533,8 +733,15 @@ run_one(const struct opts *o, const struct pool *pool, const char *cfr,
 			res->actions[a] += w->actions[a];
 		udp_hist_merge(&res->hist, &w->hist);
 	}
+	if (mode == MODE_INLINE)
+		screen_results(&r, res);
+	if (res->reply_errors)
+		fprintf(stderr, "callfence-bench pipeline: %llu replies could "
+			"not be built\n", (unsigned long long)res->reply_errors);
 	rc = 0;
 out:
+	cf_screen_free(r.screen);
+	cf_metrics_free(r.metrics);
 	cf_plane_free(r.plane);
 	cf_handover_free(r.handover);
 	free(r.w);

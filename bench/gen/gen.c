@@ -444,6 +444,36 @@ gen_ingress_source(enum cf_ingress ingress, uint32_t n, struct cf_source *src)
 	/* ISUP point codes are set with the call reference (set_ref). */
 }
 
+int
+gen_ingress_map(struct cf_ingress_map *map)
+{
+	static const char *const specs[] = {
+		"198.51.100.0/24=international", "203.0.113.0/24=national",
+		/* gen_ingress_source(): local gateways from .110 up */
+		"192.0.2.96/27=local",
+	};
+	static const char *const classes[CF_INGRESS__COUNT] = {
+		[CF_INGRESS_INTERNATIONAL] = "international",
+		[CF_INGRESS_NATIONAL] = "national",
+		[CF_INGRESS_LOCAL] = "local",
+	};
+	const char *why;
+	char pc[64];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		if (cf_ingress_map_add_net(map, specs[i], &why) < 0)
+			return -1;
+	/* set_ref(): OPC 1000 * ingress + 0..63. */
+	for (i = CF_INGRESS_INTERNATIONAL; i < CF_INGRESS__COUNT; i++) {
+		snprintf(pc, sizeof(pc), "%u-%u=%s", 1000 * i, 1000 * i + 63,
+			 classes[i]);
+		if (cf_ingress_map_add_pc(map, pc, &why) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Caller and callee of the next call of source @s, as text. */
 static void
 pick_numbers(struct gen *g, struct source *s, char *caller, char *callee)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include <callfence/call.h>
+#include <callfence/ingress.h>
 
 enum gen_class {
 	GEN_LEGIT = 0,		/* ordinary subscriber calls */
@@ -97,6 +98,10 @@ void gen_remove_lists(const char *dir);
  * encoders and for the configuration that classifies them back. */
 void gen_ingress_source(enum cf_ingress ingress, uint32_t n,
 			struct cf_source *src);
+
+/* Add to @map what classifies the generator's sources back to their
+ * ingress classes: its gateway networks and ISUP point codes.  0 or -1. */
+int gen_ingress_map(struct cf_ingress_map *map);
 
 const char *gen_class_name(enum gen_class cls);
 int gen_class_parse(const char *name);
