@@ -29,7 +29,7 @@ SCREEN = 'engine/pipeline/screen.c'
 CACHE = 'engine/pipeline/screen_cache.c'
 PLANE = 'engine/pipeline/plane.c'
 
-DAEMON = ['suite:daemon']
+DAEMON = ['suite:daemon', 'screen']
 RELOADS = ['suite:pipeline', 'callfenced-reload', 'callfenced-compiled',
            'callfenced-state', 'callfenced-storm']
 
