@@ -36,10 +36,13 @@ TEST is one of:
             stopped while they queue) are answered by the policy unjudged
             — 503 with Retry-After (fail-closed), 302 (fail-open), nothing
             (drop) — and counted; fresh ones are judged again.
-  stall     a verdict log whose reader never reads (a FIFO): calls are
-            still answered, SIGTERM stops the daemon within seconds; a
-            tap of a capture file finishes, stops, and a reload during
-            it is answered (each hung for ever before).
+  stall     control clients that send their command a byte every 1.5 s
+            or never read their reply: another client's reload is
+            answered at once and SIGTERM stops the daemon at once (10 s
+            and more before); a verdict log whose reader never reads (a
+            FIFO): calls are still answered, SIGTERM stops the daemon
+            within seconds; a tap of a capture file finishes, stops, and
+            a reload during it is answered (each hung for ever before).
   cache     the retransmission cache answers only a true retransmission:
             a blacklisted caller reusing a clean call's Call-ID, CSeq and
             top Via branch (or its Call-ID with a new CSeq or branch) is
@@ -56,6 +59,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -528,8 +532,62 @@ def stops_within(d, seconds):
     return time.time() - t0
 
 
+class Dribbler(threading.Thread):
+    """A control client that sends its command a byte every 1.5 s."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(path)
+        self.stop = threading.Event()
+
+    def run(self):
+        for b in b'reload\n':
+            if self.stop.wait(1.5):
+                break
+            try:
+                self.s.send(bytes([b]))
+            except OSError:
+                break
+
+    def close(self):
+        self.stop.set()
+        self.s.close()
+
+
+def stalled_control_clients(tmp, rules):
+    """Control clients that dribble their command or never read their
+    reply hold up neither another client nor SIGTERM."""
+    d = Daemon(tmp, rules, workers=1)
+    dribblers = [Dribbler(d.control) for _ in range(3)]
+    for c in dribblers:
+        c.start()
+    # A metrics reader that reads nothing, with the smallest buffer.
+    hog = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    hog.connect(d.control)
+    hog.send(b'metrics\n')
+    time.sleep(0.3)
+    t0 = time.time()
+    out = subprocess.run([dt.CALLFENCE, 'reload', '--control', d.control],
+                         capture_output=True, text=True, timeout=20)
+    took = time.time() - t0
+    check(out.returncode == 0 and took < 1.0,
+          'a reload beside 3 dribbling clients and one that reads '
+          'nothing: answered in %.2f s (%r)' % (took, out.stdout.strip()))
+    took = stops_within(d, 10)
+    check(took < 1.5, 'SIGTERM with those clients connected: stopped in '
+          '%.2f s' % took)
+    for c in dribblers:
+        c.close()
+    hog.close()
+
+
 def test_stall(tmp):
     rules = write(tmp, 's.rules', RATE % 'rate')
+    own = os.path.join(tmp, 'control-clients')
+    os.mkdir(own)
+    stalled_control_clients(own, rules)
     reader = StuckReader(os.path.join(tmp, 'verdicts.jsonl'))
     d = Daemon(tmp, rules, workers=2)
     peer = Peer(d)

@@ -9,7 +9,8 @@
  * and done_fd: the passive tap read its whole file, stop.
  *
  * Control socket (UNIX stream, path from `control`): one command line per
- * connection, one reply, then the server closes:
+ * connection, one reply, then the server closes, within 2 s of the
+ * connection whatever the client does:
  *   reload   -> "ok generation N: ..." or "error: why"
  *   metrics  -> the /metrics text
  *   ping     -> "ok"
@@ -53,81 +54,147 @@ control_listen(const char *path)
 	return fd;
 }
 
-static void
-send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+/*
+ * Control connections are served by the control loop itself, without
+ * blocking: each is read and answered as its socket allows, within
+ * CONN_DEADLINE_NS of its accept, then closed, so a client that dribbles
+ * its command or never reads its reply delays nothing (not a signal, not
+ * another client).  At most CONN_MAX at once; beyond, a new connection is
+ * closed at once.
+ */
+#define CONN_MAX		16
+#define CONN_DEADLINE_NS	(UINT64_C(2) * 1000000000)
 
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return;
-		p += k;
-		n -= (size_t)k;
-	}
+struct conn {
+	int fd;				/* -1: a free slot */
+	uint64_t deadline;		/* monotonic */
+	char cmd[128];
+	size_t got;
+	char *out;			/* the reply, once the command ran */
+	size_t len, off;
+};
+
+static void
+conn_close(struct conn *c)
+{
+	close(c->fd);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
 }
 
-/* One connection: read a line (bounded in size and time), answer it. */
+/* Run the command line read so far: the reply to send. */
 static void
-control_serve(struct cfd *d, int lfd)
+conn_run(struct cfd *d, struct conn *c)
 {
-	struct timeval tv = { 2, 0 };
-	char cmd[128], reply[2048];
-	size_t got = 0;
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	char *cmd = c->cmd;
+	FILE *f = open_memstream(&c->out, &c->len);
 
-	if (fd < 0)
+	if (!f)
 		return;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (got < sizeof(cmd) - 1) {
-		ssize_t k = recv(fd, cmd + got, sizeof(cmd) - 1 - got, 0);
-
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-		if (memchr(cmd, '\n', got))
-			break;
-	}
-	cmd[got] = '\0';
+	cmd[c->got] = '\0';
 	cmd[strcspn(cmd, "\r\n")] = '\0';
 	if (strcmp(cmd, "reload") == 0) {
 		char why[1800];
 
 		if (cfd_rules_reload(d, why, sizeof(why)) == 0)
-			snprintf(reply, sizeof(reply), "ok %s\n", why);
+			fprintf(f, "ok %s\n", why);
 		else
-			snprintf(reply, sizeof(reply), "error: %s\n", why);
-		send_all(fd, reply, strlen(reply));
+			fprintf(f, "error: %s\n", why);
 	} else if (strcmp(cmd, "metrics") == 0) {
-		char *text = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&text, &len);
-
-		if (f) {
-			cfd_metrics_write(d, f);
-			fclose(f);
-			send_all(fd, text, len);
-			free(text);
-		}
+		cfd_metrics_write(d, f);
 	} else if (strcmp(cmd, "ping") == 0) {
-		send_all(fd, "ok\n", 3);
+		fputs("ok\n", f);
 	} else {
-		snprintf(reply, sizeof(reply),
-			 "error: unknown command '%.64s' (reload, metrics, "
-			 "ping)\n", cmd);
-		send_all(fd, reply, strlen(reply));
+		fprintf(f, "error: unknown command '%.64s' (reload, metrics, "
+			"ping)\n", cmd);
 	}
+	if (fclose(f) != 0) {
+		free(c->out);
+		c->out = NULL;
+		c->len = 0;
+	}
+}
+
+/* The socket of @c is ready: read more of the command, or send more of
+ * the reply.  Returns false when the connection is done. */
+static bool
+conn_step(struct cfd *d, struct conn *c)
+{
+	ssize_t k;
+
+	if (!c->out) {
+		k = recv(c->fd, c->cmd + c->got, sizeof(c->cmd) - 1 - c->got,
+			 MSG_DONTWAIT);
+		if (k < 0)
+			return errno == EAGAIN || errno == EINTR;
+		c->got += (size_t)k;
+		/* A line, a full buffer or the client's end: run it. */
+		if (k > 0 && !memchr(c->cmd, '\n', c->got) &&
+		    c->got < sizeof(c->cmd) - 1)
+			return true;
+		conn_run(d, c);
+		if (!c->out)
+			return false;
+	}
+	while (c->off < c->len) {
+		k = send(c->fd, c->out + c->off, c->len - c->off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k < 0)
+			return errno == EAGAIN || errno == EINTR;
+		c->off += (size_t)k;
+	}
+	return false;
+}
+
+static void
+conn_accept(struct conn *conns, int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	unsigned int i;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < CONN_MAX; i++)
+		if (conns[i].fd < 0) {
+			conns[i].fd = fd;
+			conns[i].deadline = cfd_now_ns() + CONN_DEADLINE_NS;
+			return;
+		}
+	/* Every slot busy: this one is not served. */
 	close(fd);
+}
+
+/* What happens on a signal; false: stop. */
+static bool
+on_signal(struct cfd *d, int sfd)
+{
+	struct signalfd_siginfo si;
+	char why[1800];
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return true;
+	if (si.ssi_signo == SIGHUP) {
+		cfd_rules_reload(d, why, sizeof(why));
+	} else if (si.ssi_signo == SIGUSR1) {
+		cfd_vlog_reopen(d->vlog);
+	} else {
+		cfd_log("signal %u: stopping", si.ssi_signo);
+		return false;
+	}
+	return true;
 }
 
 int
 cfd_control_run(struct cfd *d)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[3 + CONN_MAX];
+	struct conn conns[CONN_MAX];
+	int slot[CONN_MAX];		/* pfd index -> conns index */
+	bool run = true;
 	sigset_t set;
-	int sfd, cfd = -1;
-	nfds_t n = 1;
+	unsigned int i;
+	int sfd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -137,40 +204,56 @@ cfd_control_run(struct cfd *d)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)
 		return -1;
-	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	pfd[n++] = (struct pollfd){ .fd = d->done_fd, .events = POLLIN };
-	cfd = d->control_fd;
-	if (cfd >= 0)
-		pfd[n++] = (struct pollfd){ .fd = cfd, .events = POLLIN };
-	for (;;) {
-		struct signalfd_siginfo si;
+	memset(conns, 0, sizeof(conns));
+	for (i = 0; i < CONN_MAX; i++)
+		conns[i].fd = -1;
+	while (run) {
+		uint64_t now = cfd_now_ns(), next = UINT64_MAX;
+		nfds_t n = 0, first;
+		int timeout;
 
-		if (poll(pfd, n, -1) < 0) {
+		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = d->done_fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = d->control_fd,
+					    .events = POLLIN };
+		first = n;
+		for (i = 0; i < CONN_MAX; i++) {
+			if (conns[i].fd < 0)
+				continue;
+			if (now >= conns[i].deadline) {
+				conn_close(&conns[i]);
+				continue;
+			}
+			if (conns[i].deadline < next)
+				next = conns[i].deadline;
+			slot[n - first] = (int)i;
+			pfd[n++] = (struct pollfd){ .fd = conns[i].fd,
+				.events = conns[i].out ? POLLOUT : POLLIN };
+		}
+		/* Until the next deadline (ms, rounded up), or a signal. */
+		timeout = next == UINT64_MAX ? -1 :
+			  (int)((next - now + 999999) / 1000000);
+		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (n > 2 && (pfd[2].revents & POLLIN))
-			control_serve(d, cfd);
+		if (pfd[0].revents & POLLIN)
+			run = on_signal(d, sfd);
 		if (pfd[1].revents & POLLIN) {
 			cfd_log("done: stopping");
-			break;
+			run = false;
 		}
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGHUP) {
-			char why[1800];
-
-			cfd_rules_reload(d, why, sizeof(why));
-		} else if (si.ssi_signo == SIGUSR1) {
-			cfd_vlog_reopen(d->vlog);
-		} else {
-			cfd_log("signal %u: stopping", si.ssi_signo);
-			break;
-		}
+		for (i = first; run && i < n; i++)
+			if (pfd[i].revents &&
+			    !conn_step(d, &conns[slot[i - first]]))
+				conn_close(&conns[slot[i - first]]);
+		if (run && (pfd[2].revents & POLLIN))
+			conn_accept(conns, d->control_fd);
 	}
+	for (i = 0; i < CONN_MAX; i++)
+		if (conns[i].fd >= 0)
+			conn_close(&conns[i]);
 	close(sfd);
 	return 0;
 }
