@@ -600,15 +600,11 @@ plane_for(const struct opts *o, const char *cfr, unsigned n)
 static int
 screen_setup(struct run *r, const struct opts *o)
 {
-	int ids[CF_SCREEN_FAMILIES];
-
 	if (gen_ingress_map(&r->ingress) < 0)
 		return -1;
-	r->metrics = cf_metrics_new(r->n);
-	if (!r->metrics || cf_screen_metrics_add(r->metrics, ids) < 0 ||
-	    cf_metrics_seal(r->metrics) < 0)
+	r->metrics = cf_screen_metrics_new(r->n, &r->slots);
+	if (!r->metrics)
 		return -1;
-	cf_screen_metrics_bind(r->metrics, ids, &r->slots);
 	r->screen = cf_screen_new(&(struct cf_screen_cfg){
 		.plane = r->plane,
 		.ingress = &r->ingress,

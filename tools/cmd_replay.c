@@ -151,8 +151,6 @@ flush_capture(struct replay *r, struct cf_capture *cap)
 static int
 judge_setup(struct replay *r, struct cf_ruleset *rs)
 {
-	int ids[CF_SCREEN_FAMILIES];
-
 	r->plane = cf_plane_new(&(struct cf_plane_cfg){ .workers = 1 });
 	if (!r->plane) {
 		cf_ruleset_free(rs);
@@ -161,11 +159,9 @@ judge_setup(struct replay *r, struct cf_ruleset *rs)
 	if (cf_plane_publish(r->plane, rs) < 0)
 		return -1;
 	r->w = cf_plane_worker(r->plane, 0);
-	r->metrics = cf_metrics_new(1);
-	if (!r->metrics || cf_screen_metrics_add(r->metrics, ids) < 0 ||
-	    cf_metrics_seal(r->metrics) < 0)
+	r->metrics = cf_screen_metrics_new(1, &r->slots);
+	if (!r->metrics)
 		return -1;
-	cf_screen_metrics_bind(r->metrics, ids, &r->slots);
 	r->screen = cf_screen_new(&(struct cf_screen_cfg){
 		.plane = r->plane,
 		.ingress = &r->ingress,

@@ -124,3 +124,17 @@ cf_screen_metrics_bind(const struct cf_metrics *m,
 	for (i = 0; i < CF_HEP_ERR__COUNT; i++)
 		s->hep_err[i] = cf_metrics_slot(m, ids[k], i, 0);
 }
+
+struct cf_metrics *
+cf_screen_metrics_new(unsigned int workers, struct cf_screen_slots *s)
+{
+	struct cf_metrics *m = cf_metrics_new(workers);
+	int ids[CF_SCREEN_FAMILIES];
+
+	if (!m || cf_screen_metrics_add(m, ids) < 0 || cf_metrics_seal(m) < 0) {
+		cf_metrics_free(m);
+		return NULL;
+	}
+	cf_screen_metrics_bind(m, ids, s);
+	return m;
+}

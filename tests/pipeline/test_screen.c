@@ -112,7 +112,6 @@ static void
 rig_up(struct rig *r, unsigned int n, bool acl, enum cf_screen_policy pol,
        uint32_t ring_size)
 {
-	int ids[CF_SCREEN_FAMILIES];
 	const char *why;
 	unsigned int i;
 
@@ -121,11 +120,8 @@ rig_up(struct rig *r, unsigned int n, bool acl, enum cf_screen_policy pol,
 							 .secret = secret });
 	assert_non_null(r->plane);
 	assert_int_equal(cf_plane_publish(r->plane, rules()), 0);
-	r->m = cf_metrics_new(n);
+	r->m = cf_screen_metrics_new(n, &r->slots);
 	assert_non_null(r->m);
-	assert_int_equal(cf_screen_metrics_add(r->m, ids), 0);
-	assert_int_equal(cf_metrics_seal(r->m), 0);
-	cf_screen_metrics_bind(r->m, ids, &r->slots);
 	assert_int_equal(cf_ingress_map_add_net(&r->ingress,
 						"192.0.2.0/24=national", &why), 0);
 	r->s = cf_screen_new(&(struct cf_screen_cfg){

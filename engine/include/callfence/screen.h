@@ -133,6 +133,11 @@ int cf_screen_metrics_add(struct cf_metrics *m, int ids[CF_SCREEN_FAMILIES]);
 void cf_screen_metrics_bind(const struct cf_metrics *m,
 			    const int ids[CF_SCREEN_FAMILIES],
 			    struct cf_screen_slots *s);
+/* For a front end with no metrics of its own (replay, benchmarks): a
+ * sealed registry of @workers blocks holding screening's families alone,
+ * their slots in @s.  NULL on no memory; cf_metrics_free() it. */
+struct cf_metrics *cf_screen_metrics_new(unsigned int workers,
+					 struct cf_screen_slots *s);
 
 /*
  * A set-up on its way from the core that decoded it to the core that owns
