@@ -119,6 +119,218 @@ sip_privacy_restricted(const struct cf_sip_msg *msg)
 	return false;
 }
 
+/* ---- History-Info (RFC 7044) ----------------------------------------- */
+
+/* What an hi-entry's tags say of how its target came to be (§4.2.2):
+ * "mp", another user than the one retargeted from (call forwarding);
+ * "rc", a contact of the same user; "np", no change.  A cause URI
+ * parameter (RFC 4458) in the target names why a call was diverted to
+ * it.  An entry of none of these is of an element that writes no tags
+ * (RFC 4244). */
+enum {
+	HI_MP = 1 << 0,
+	HI_RC = 1 << 1,
+	HI_NP = 1 << 2,
+	HI_CAUSE = 1 << 3,
+};
+
+struct hi_entry {
+	struct cf_sip_span index;	/* index-val, or p NULL: none or bad */
+	struct cf_sip_span mp;		/* the mp value if it is an index */
+	uint8_t pos;			/* in msg->history[] */
+	uint8_t tags;			/* HI_* */
+};
+
+/* Whether @v is an index-val: 1*DIGIT *("." 1*DIGIT). */
+static bool
+hi_index_ok(const struct cf_sip_span *v)
+{
+	bool digit = false;
+	uint32_t i;
+
+	for (i = 0; i < v->len; i++) {
+		if (sip_is(v->p[i], SIP_C_DIGIT))
+			digit = true;
+		else if (v->p[i] == '.' && digit)
+			digit = false;
+		else
+			return false;
+	}
+	return digit;
+}
+
+/* The next number of index-val @v from *@i on, its leading zeros not
+ * counted, saturated; false at the end. */
+static bool
+hi_index_next(const struct cf_sip_span *v, uint32_t *i, uint32_t *num)
+{
+	uint32_t n = 0;
+
+	if (*i >= v->len)
+		return false;
+	for (; *i < v->len && v->p[*i] != '.'; (*i)++)
+		n = n > 100000000 ? n : n * 10 + (uint32_t)(v->p[*i] - '0');
+	(*i)++;		/* past the '.' */
+	*num = n;
+	return true;
+}
+
+/* Order of two index-vals: number by number, a parent (a prefix) before
+ * its children, "1.2" before "1.10".  *@prefix says whether @a is @b or
+ * one of its parents: the entries @b's request was retargeted through. */
+static int
+hi_index_cmp(const struct cf_sip_span *a, const struct cf_sip_span *b,
+	     bool *prefix)
+{
+	uint32_t i = 0, j = 0, x, y;
+	bool more_a, more_b;
+
+	for (;;) {
+		more_a = hi_index_next(a, &i, &x);
+		more_b = hi_index_next(b, &j, &y);
+		if (!more_a || !more_b) {
+			*prefix = !more_a;
+			return more_a - more_b;
+		}
+		if (x != y) {
+			*prefix = false;
+			return x < y ? -1 : 1;
+		}
+	}
+}
+
+/* The hi-entries of @msg that parse, in @e, with their index and tags;
+ * returns how many.  *@indexed: every one of them has an index. */
+static unsigned
+hi_read(const struct cf_sip_msg *msg, struct hi_entry *e, bool *indexed)
+{
+	struct cf_sip_addr addr;
+	struct cf_sip_span v;
+	unsigned i, n = 0;
+
+	*indexed = true;
+	for (i = 0; i < msg->n_history; i++) {
+		const struct cf_sip_addr *a;
+		struct hi_entry *h = &e[n];
+
+		a = sip_msg_addr(msg, &msg->history[i], &addr, 0);
+		if (!a)
+			continue;
+		h->pos = (uint8_t)i;
+		h->tags = 0;
+		h->index.p = NULL;
+		h->mp.p = NULL;
+		if (cf_sip_param(&a->params, "index", &v) && hi_index_ok(&v))
+			h->index = v;
+		else
+			*indexed = false;
+		if (cf_sip_param(&a->params, "mp", &v)) {
+			h->tags |= HI_MP;
+			if (hi_index_ok(&v))
+				h->mp = v;
+		}
+		if (cf_sip_param(&a->params, "rc", &v))
+			h->tags |= HI_RC;
+		if (cf_sip_param(&a->params, "np", &v))
+			h->tags |= HI_NP;
+		if (cf_sip_param(&a->uri.params, "cause", &v))
+			h->tags |= HI_CAUSE;
+		n++;
+	}
+	return n;
+}
+
+/* The parties History-Info names: positions in msg->history[], or -1. */
+struct hi_parties {
+	int redirecting;	/* the last diverting party */
+	int original;		/* the first target, after two diversions */
+	bool diverted;		/* at least one diversion */
+	unsigned parsed;	/* entries that parse */
+};
+
+/*
+ * Read History-Info as RFC 7044 §10 reads it (RFC 7544 maps it to
+ * Diversion the same way).  The entries are ordered by index, whatever
+ * the order they came in: an index names a retarget by its parent's
+ * index and one more number (1, 1.1, 1.1.1; 1.2 is the second branch
+ * tried from 1).  The request's own target is the last entry; the
+ * entries it was retargeted through are its parents.  A parent whose
+ * child is a diversion, tagged mp or with a cause, is a diverting party:
+ * the one mp names, or the parent before it.  rc and np entries are the
+ * same user and divert nothing; an entry with no tag at all (RFC 4244)
+ * may be either and is read as a diversion, as the topmost Diversion
+ * would have been.  The redirecting party is the one of the last
+ * diversion; the original called party, the first entry, is named only
+ * after two diversions or more, as ISUP's Original Called Number
+ * (Q.763 §3.39) is: after one, it is the redirecting party.  Entries
+ * without an index (RFC 4244, or a non-conformant element) are read in
+ * the order of the message, each a child of the one before.
+ */
+static void
+hi_parties(const struct cf_sip_msg *msg, struct hi_parties *out)
+{
+	struct hi_entry e[CF_SIP_HISTORY_MAX], t;
+	uint8_t path[CF_SIP_HISTORY_MAX];
+	unsigned i, j, n, np = 0, diversions = 0;
+	bool indexed, prefix;
+	int last = -1;
+
+	out->redirecting = -1;
+	out->original = -1;
+	out->diverted = false;
+	out->parsed = n = hi_read(msg, e, &indexed);
+	if (n < 2)
+		return;
+	if (indexed) {
+		/* Insertion sort, stable: at most CF_SIP_HISTORY_MAX. */
+		for (i = 1; i < n; i++) {
+			t = e[i];
+			for (j = i; j > 0 &&
+			     hi_index_cmp(&e[j - 1].index, &t.index, &prefix) > 0;
+			     j--)
+				e[j] = e[j - 1];
+			e[j] = t;
+		}
+		for (i = 0; i < n; i++) {
+			hi_index_cmp(&e[i].index, &e[n - 1].index, &prefix);
+			if (prefix)
+				path[np++] = (uint8_t)i;
+		}
+	}
+	/* No index, or numbered flat (1, 2, 3): one chain, in order. */
+	if (np < 2)
+		for (np = 0; np < n; np++)
+			path[np] = (uint8_t)np;
+
+	for (i = 1; i < np; i++) {
+		const struct hi_entry *h = &e[path[i]];
+
+		if (h->tags & (HI_MP | HI_CAUSE) ||
+		    !(h->tags & (HI_RC | HI_NP))) {
+			diversions++;
+			last = (int)i;
+		}
+	}
+	if (last < 0)
+		return;
+	out->diverted = true;
+	/* mp names the parent retargeted from (§4.2.2.1): it is the one
+	 * before on the chain, unless entries were left out (privacy,
+	 * §10.1.2) or the numbering is flat. */
+	out->redirecting = e[path[last - 1]].pos;
+	if (e[path[last]].mp.p && indexed) {
+		for (i = 0; i < (unsigned)last; i++) {
+			if (!hi_index_cmp(&e[path[i]].index,
+					  &e[path[last]].mp, &prefix)) {
+				out->redirecting = e[path[i]].pos;
+				break;
+			}
+		}
+	}
+	if (diversions >= 2)
+		out->original = e[path[0]].pos;
+}
+
 static int
 sip_event(const struct cf_sip_msg *msg, struct cf_call *call)
 {
@@ -202,18 +414,37 @@ cf_sip_to_call(const struct cf_sip_msg *msg, const struct cf_numplan *plan,
 	}
 	sip_set_party(call, CF_PARTY_CALLEE, plan, uri);
 
-	/* Redirecting: the topmost Diversion is the last diversion; one
-	 * History-Info entry is just the original request, not a retarget. */
+	/* Redirecting: the topmost Diversion is the last diversion; else
+	 * History-Info's last diverting party (hi_parties()).  One entry is
+	 * just the original request, not a retarget; several that do not
+	 * parse still say the call was retargeted. */
 	if (msg->n_diversion) {
 		call->forwarded = true;
 		uri = sip_addr_uri(msg, &msg->diversion[0], &addr);
 		if (uri)
 			sip_set_party(call, CF_PARTY_REDIRECTING, plan, uri);
 	} else if (msg->n_history > 1) {
-		call->forwarded = true;
-		uri = sip_addr_uri(msg, &msg->history[0], &addr);
-		if (uri)
-			sip_set_party(call, CF_PARTY_REDIRECTING, plan, uri);
+		struct hi_parties hp;
+
+		hi_parties(msg, &hp);
+		/* Entries that parse and show no diversion (rc, np) are no
+		 * forwarding; entries that do not parse say nothing, and
+		 * the retarget stands. */
+		call->forwarded = hp.diverted || hp.parsed < 2;
+		if (hp.redirecting >= 0) {
+			uri = sip_addr_uri(msg, &msg->history[hp.redirecting],
+					   &addr);
+			if (uri)
+				sip_set_party(call, CF_PARTY_REDIRECTING, plan,
+					      uri);
+		}
+		if (hp.original >= 0) {
+			uri = sip_addr_uri(msg, &msg->history[hp.original],
+					   &addr);
+			if (uri)
+				sip_set_party(call, CF_PARTY_ORIGINAL_CALLED,
+					      plan, uri);
+		}
 	}
 
 	call->presentation = sip_privacy_restricted(msg) ? CF_PRES_RESTRICTED :

@@ -278,6 +278,128 @@ test_cases(void **state)
 }
 
 /*
+ * History-Info (RFC 7044): entries ordered by index, the last diverting
+ * party as redirecting, the first entry as original called after two
+ * diversions.  Numbers: +1202555 then 0160 the number first called,
+ * 0170, 0180, 0190 the targets it went on to.
+ */
+#define HI(entries) \
+	REQ("INVITE", "sip:+12025550199@b.example", \
+	    "<sip:+12025550100@a.example>", "History-Info: " entries "\r\n")
+#define N(x) "<sip:+1202555" x "@b.example>"
+#define NC(x, cause) "<sip:+1202555" x "@b.example;cause=" cause ">"
+
+static const struct hi_expect {
+	const char *what;
+	const char *text;
+	const char *redirecting;	/* E.164, or NULL: absent */
+	const char *original;
+	bool forwarded;
+} hi_cases[] = {
+	{ "one hop: the first entry diverted",
+	  HI(N("0160") ";index=1," NC("0170", "302") ";index=1.1;mp=1"),
+	  "12025550160", NULL, true },
+	{ "two hops: the second diverting party; original is the first",
+	  HI(N("0160") ";index=1," NC("0170", "486") ";index=1.1;mp=1,"
+	     NC("0180", "302") ";index=1.1.1;mp=1.1"),
+	  "12025550170", "12025550160", true },
+	{ "three hops",
+	  HI(N("0160") ";index=1," NC("0170", "486") ";index=1.1;mp=1,"
+	     NC("0180", "408") ";index=1.1.1;mp=1.1,"
+	     NC("0190", "302") ";index=1.1.1.1;mp=1.1.1"),
+	  "12025550180", "12025550160", true },
+	{ "two hops out of order: read by index",
+	  HI(NC("0180", "302") ";index=1.1.1;mp=1.1," N("0160") ";index=1,"
+	     NC("0170", "486") ";index=1.1;mp=1"),
+	  "12025550170", "12025550160", true },
+	{ "index numbers compare as numbers: 1.10 after 1.2",
+	  HI(N("0160") ";index=1," NC("0180", "302") ";index=1.10;mp=1,"
+	     NC("0170", "486") ";index=1.2;mp=1,"
+	     NC("0190", "302") ";index=1.2.1;mp=1.2"),
+	  "12025550160", NULL, true },
+	{ "mp then rc: the contact of the user diverted to is no hop",
+	  HI(N("0160") ";index=1," NC("0170", "302") ";index=1.1;mp=1,"
+	     "<sip:+12025550170@192.0.2.7>;index=1.1.1;rc=1.1"),
+	  "12025550160", NULL, true },
+	{ "rc alone: delivered to the callee's own contact, no forwarding",
+	  HI(N("0160") ";index=1,"
+	     "<sip:+12025550160@192.0.2.7>;index=1.1;rc=1"),
+	  NULL, NULL, false },
+	{ "np then mp: the unchanged entry is the diverting one",
+	  HI(N("0160") ";index=1," N("0160") ";index=1.1;np=1,"
+	     NC("0180", "302") ";index=1.1.1;mp=1.1"),
+	  "12025550160", NULL, true },
+	{ "mp names the party retargeted from, past a contact",
+	  HI(N("0160") ";index=1,"
+	     "<sip:+12025550170@192.0.2.7>;index=1.1;rc=1,"
+	     NC("0180", "302") ";index=1.1.1;mp=1"),
+	  "12025550160", NULL, true },
+	{ "a failed branch is not on the path of the request",
+	  HI(N("0160") ";index=1,"
+	     "<sip:+12025550170@b.example?Reason=SIP%3Bcause%3D486>"
+	     ";index=1.1;mp=1,"
+	     NC("0180", "408") ";index=1.1.1;mp=1.1,"
+	     NC("0190", "486") ";index=1.2;mp=1"),
+	  "12025550160", NULL, true },
+	{ "cause without tags (RFC 4458) marks the diversion",
+	  HI(N("0160") ";index=1," NC("0170", "486") ";index=1.1,"
+	     NC("0180", "302") ";index=1.1.1"),
+	  "12025550170", "12025550160", true },
+	{ "no tags (RFC 4244): every entry a hop",
+	  HI(N("0160") ";index=1," N("0170") ";index=1.1,"
+	     N("0180") ";index=1.1.1"),
+	  "12025550170", "12025550160", true },
+	{ "no index: the order of the message",
+	  HI(N("0160") "," N("0170") "," N("0180")),
+	  "12025550170", "12025550160", true },
+	{ "flat numbering: 1, 2, 3 as a chain",
+	  HI(N("0160") ";index=1," NC("0170", "486") ";index=2;mp=1,"
+	     NC("0180", "302") ";index=3;mp=2"),
+	  "12025550170", "12025550160", true },
+	{ "entries that do not parse: retargeted, nobody named",
+	  HI(N("0160") "x;index=1," N("0170") "y;index=1.1;mp=1"),
+	  NULL, NULL, true },
+	{ "Diversion comes first: History-Info is not read",
+	  REQ("INVITE", "sip:+12025550199@b.example",
+	      "<sip:+12025550100@a.example>",
+	      "Diversion: <tel:+12025550150>;reason=no-answer\r\n"
+	      "History-Info: " N("0160") ";index=1," NC("0170", "486")
+	      ";index=1.1;mp=1," NC("0180", "302") ";index=1.1.1;mp=1.1\r\n"),
+	  "12025550150", NULL, true },
+};
+
+static void
+test_history_info(void **state)
+{
+	struct cf_sip_msg msg;
+	struct cf_call call;
+	size_t i;
+
+	for (i = 0; i < sizeof(hi_cases) / sizeof(hi_cases[0]); i++) {
+		const struct hi_expect *c = &hi_cases[i];
+		const struct cf_party *r, *o;
+
+		print_message("%s\n", c->what);
+		assert_true(cf_sip_parse(&msg, c->text, strlen(c->text), 0) > 0);
+		cf_call_reset(&call);
+		assert_int_equal(cf_sip_to_call(&msg, cf_numplan_builtin("1"),
+						&call), 0);
+		r = &call.party[CF_PARTY_REDIRECTING];
+		o = &call.party[CF_PARTY_ORIGINAL_CALLED];
+		assert_int_equal(r->present, c->redirecting != NULL);
+		if (c->redirecting)
+			assert_string_equal(r->num.digits, c->redirecting);
+		assert_int_equal(o->present, c->original != NULL);
+		if (c->original)
+			assert_string_equal(o->num.digits, c->original);
+		assert_int_equal(call.forwarded, c->forwarded);
+		/* The callee is the Request-URI's, whatever the history. */
+		assert_string_equal(call.party[CF_PARTY_CALLEE].num.digits,
+				    "12025550199");
+	}
+}
+
+/*
  * The synthetic edge capture, end to end, against what its truth file
  * says and what callfence adds on top (normalised numbers).
  */
@@ -375,6 +497,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_synthetic),
+		cmocka_unit_test(test_history_info),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
