@@ -61,7 +61,7 @@ sip_set_party(struct cf_call *call, enum cf_party_role role,
 	size_t keep;
 	int n;
 
-	n = cf_sip_uri_number(uri, num, sizeof(num));
+	n = sip_uri_number(uri, plan, num, sizeof(num));
 	if (n <= 0)
 		return false;
 	if ((size_t)n >= sizeof(num))

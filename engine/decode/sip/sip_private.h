@@ -159,4 +159,10 @@ const struct cf_sip_addr *sip_msg_addr(const struct cf_sip_msg *msg,
 				       const struct cf_sip_span *v,
 				       struct cf_sip_addr *tmp, unsigned want);
 
+/* cf_sip_uri_number(), a trunk prefix under a phone-context of @plan's
+ * country code read with @plan (NULL: the built-in plans only).
+ * sip_uri.c. */
+int sip_uri_number(const struct cf_sip_uri *uri,
+		   const struct cf_numplan *plan, char *dst, size_t dst_size);
+
 #endif /* CALLFENCE_SIP_PRIVATE_H */

@@ -116,6 +116,13 @@ static const struct expect cases[] = {
 	  { "+12025550100", "5550180", NULL },
 	  { "12025550100", "12025550180", NULL }, NOERR, CF_PRES_ALLOWED,
 	  false },
+	{ "a national number with its trunk prefix under phone-context=+86",
+	  REQ("INVITE", "sip:01065529988;phone-context=+86@gw.example;"
+	      "user=phone", "<tel:010-6552-9988;phone-context=+86>", ""),
+	  "86", 0, CF_EVENT_SETUP, 0,
+	  { "010-6552-9988", "01065529988", NULL },
+	  { "861065529988", "861065529988", NULL }, NOERR, CF_PRES_ALLOWED,
+	  false },
 	{ "%2B in the Request-URI user: raw as received",
 	  REQ("INVITE", "sip:%2B1-202-555-0160@sbc.example;user=phone",
 	      "<sip:+12025550100@a.example>", ""),
