@@ -50,7 +50,12 @@ sip_release_cause(uint16_t status)
 /*
  * Record the number @uri carries as @role.  The normaliser reads the
  * %-decoded text; raw keeps the user part as received, as the comment of
- * cf_sip_to_call() promises.  Returns false when the URI has no user part.
+ * cf_sip_to_call() promises.  Returns false, the party left absent (not
+ * present, raw empty, as cf_call_reset() made it), when the URI has no
+ * user part or an empty one: a From of <sip:example.com> names no number,
+ * as an IAM without a Calling Party Number does not.  A user part that
+ * is not a number ("alice", "anonymous", "-") is present and does not
+ * normalise.
  */
 static bool
 sip_set_party(struct cf_call *call, enum cf_party_role role,
@@ -447,8 +452,12 @@ cf_sip_to_call(const struct cf_sip_msg *msg, const struct cf_numplan *plan,
 		}
 	}
 
+	/* An absent caller keeps the party's absent marks, presentation
+	 * unknown among them, as an IAM without a Calling Party Number
+	 * leaves them; Privacy still says what the call's is. */
 	call->presentation = sip_privacy_restricted(msg) ? CF_PRES_RESTRICTED :
 							   CF_PRES_ALLOWED;
-	call->party[CF_PARTY_CALLER].presentation = call->presentation;
+	if (call->party[CF_PARTY_CALLER].present)
+		call->party[CF_PARTY_CALLER].presentation = call->presentation;
 	return 0;
 }

@@ -416,13 +416,18 @@ sip_uri_number(const struct cf_sip_uri *uri, const struct cf_numplan *plan,
 
 	if (!user.p)
 		return -1;
+	/* An empty local number is no number, whatever its context: not
+	 * the context's digits alone ("sip:;phone-context=+86@h"). */
+	if (!user.len) {
+		if (dst_size)
+			dst[0] = '\0';
+		return 0;
+	}
 	/* Most user parts have no %-escape: then they are copied whole. */
 	escaped = sip_find(user.p, user.len, '%') < user.len;
 	params = uri->scheme == CF_SIP_SCHEME_TEL ? uri->params :
 						    uri->user_params;
-	if (!user.len)
-		first = '\0';
-	else if (escaped)
+	if (escaped)
 		first = sip_unescape_at(&user, 0, &adv);
 	else
 		first = user.p[0];

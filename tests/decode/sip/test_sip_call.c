@@ -6,6 +6,7 @@
 
 #include <callfence/call.h>
 #include <callfence/number.h>
+#include <callfence/ss7.h>
 
 #include "sip_test.h"
 
@@ -285,6 +286,97 @@ test_cases(void **state)
 }
 
 /*
+ * A caller with no number: a From without a user part, or an empty one,
+ * and no PAI that carries a number.  The caller party is absent exactly
+ * as an ISUP IAM without a Calling Party Number leaves it (the record is
+ * compared field by field with the one cf_isup_to_call() makes of such
+ * an IAM): not present, no raw text, no number, presentation, NAI, NPI
+ * and screening unknown.  A user part that is there but is no number is
+ * something else: present, and invalid.
+ */
+static const struct {
+	const char *what;
+	const char *from;
+	const char *extra;
+	bool present;
+	enum cf_num_err err;
+} no_number[] = {
+	{ "From without a user part", "<sip:gw.example>", "", false, 0 },
+	{ "addr-spec without a user part", "sip:gw.example", "", false, 0 },
+	{ "display name, no user, PAI naming a user",
+	  "\"Bank\" <sip:bank.example>",
+	  "P-Asserted-Identity: <sip:support@bank.example>\r\n", false, 0 },
+	{ "empty user part", "<sip:@gw.example>", "", false, 0 },
+	{ "empty user part with a context: not the context's digits",
+	  "<sip:;phone-context=+1202@gw.example;user=phone>", "", false, 0 },
+	{ "empty user part, Privacy: id", "<sip:gw.example>",
+	  "Privacy: id\r\n", false, 0 },
+	{ "a user that is no number is present, invalid",
+	  "<sip:alice@gw.example>", "", true, CF_NUM_NON_DIGIT },
+	{ "separators only: present, empty", "<sip:-@gw.example>", "", true,
+	  CF_NUM_EMPTY },
+};
+
+/* IAM, CIC 109: called national 800 555 010, no optional part, so no
+ * Calling Party Number (tests/decode/ss7 synthetic frame 9's ISUP). */
+static const uint8_t iam_no_calling[] = {
+	0x6d, 0x00, 0x01, 0x00, 0x01, 0x20, 0x0f, 0x00, 0x02, 0x00,
+	0x07, 0x83, 0x10, 0x08, 0x50, 0x55, 0x10, 0x00,
+};
+
+static void
+test_no_caller_number(void **state)
+{
+	const struct cf_numplan *plan = cf_numplan_builtin("1");
+	const struct cf_party *s, *i;
+	struct cf_isup_msg isup;
+	struct cf_call iam, call;
+	struct cf_sip_msg msg;
+	char text[1024];
+	size_t k;
+
+	assert_true(cf_isup_decode(iam_no_calling, sizeof(iam_no_calling), 0,
+				   &isup) > 0);
+	assert_int_equal(cf_isup_to_call(&isup, NULL, plan, &iam), 1);
+	i = &iam.party[CF_PARTY_CALLER];
+	assert_false(i->present);
+
+	for (k = 0; k < sizeof(no_number) / sizeof(no_number[0]); k++) {
+		print_message("%s\n", no_number[k].what);
+		snprintf(text, sizeof(text),
+			 REQ("INVITE", "sip:+12025550199@b.example", "%s",
+			     "%s"), no_number[k].from, no_number[k].extra);
+		assert_true(cf_sip_parse(&msg, text, strlen(text), 0) > 0);
+		cf_call_reset(&call);
+		assert_int_equal(cf_sip_to_call(&msg, plan, &call), 0);
+		s = &call.party[CF_PARTY_CALLER];
+		assert_null(cf_call_number(&call, CF_PARTY_CALLER));
+		assert_int_equal(s->present, no_number[k].present);
+		if (s->present) {
+			assert_int_equal(s->num.err, no_number[k].err);
+			continue;
+		}
+		assert_int_equal(s->raw_len, i->raw_len);
+		assert_string_equal(s->raw, i->raw);
+		assert_int_equal(s->raw_truncated, i->raw_truncated);
+		assert_int_equal(s->num.key, i->num.key);
+		assert_int_equal(s->num.len, i->num.len);
+		assert_string_equal(s->num.digits, i->num.digits);
+		assert_int_equal(s->num.err, i->num.err);
+		assert_int_equal(s->num.form, i->num.form);
+		assert_int_equal(s->num.domestic, i->num.domestic);
+		assert_int_equal(s->nai, i->nai);
+		assert_int_equal(s->npi, i->npi);
+		assert_int_equal(s->presentation, i->presentation);
+		assert_int_equal(s->screening, i->screening);
+		/* The call's presentation is still Privacy's. */
+		assert_int_equal(call.presentation,
+				 strstr(no_number[k].extra, "Privacy") ?
+				 CF_PRES_RESTRICTED : CF_PRES_ALLOWED);
+	}
+}
+
+/*
  * History-Info (RFC 7044): entries ordered by index, the last diverting
  * party as redirecting, the first entry as original called after two
  * diversions.  Numbers: +1202555 then 0160 the number first called,
@@ -505,6 +597,7 @@ main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_synthetic),
 		cmocka_unit_test(test_history_info),
+		cmocka_unit_test(test_no_caller_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

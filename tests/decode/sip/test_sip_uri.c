@@ -121,6 +121,9 @@ static const struct uri_vec uris[] = {
 	{ "sip:5550180;phone-context=+1202@gw;user=phone", CF_SIP_SCHEME_SIP,
 	  "5550180", "phone-context=+1202", "gw", 0, "user=phone", true,
 	  "+12025550180" },
+	/* An empty local number is no number, context or not. */
+	{ "sip:;phone-context=+1202@gw;user=phone", CF_SIP_SCHEME_SIP, "",
+	  "phone-context=+1202", "gw", 0, "user=phone", true, "" },
 	/* Other schemes are kept whole. */
 	{ "urn:service:sos", CF_SIP_SCHEME_OTHER, A, A, A, 0, A, false, NULL },
 };
