@@ -139,29 +139,66 @@ enum {
 	HI_CAUSE = 1 << 3,
 };
 
+/*
+ * An index-val (1*DIGIT *("." 1*DIGIT)).  Real ones are short and small
+ * ("1.1.2"): they pack into @key, a byte a number (the number plus one,
+ * the first in the top byte, zeros after the last), so that order and
+ * parenthood are integer compares.  One that does not pack (a number
+ * over 254, more than 8 of them) has key 0 and is compared as text.
+ */
+struct hi_index {
+	struct cf_sip_span text;	/* p NULL: none, or not an index-val */
+	uint64_t key;
+};
+
 struct hi_entry {
-	struct cf_sip_span index;	/* index-val, or p NULL: none or bad */
-	struct cf_sip_span mp;		/* the mp value if it is an index */
-	uint8_t pos;			/* in msg->history[] */
+	struct cf_sip_addr addr;	/* the entry, parsed */
+	struct hi_index index;
+	struct hi_index mp;		/* the value of mp, when an index */
 	uint8_t tags;			/* HI_* */
 };
 
-/* Whether @v is an index-val: 1*DIGIT *("." 1*DIGIT). */
+/* What History-Info says (hi_read(), hi_parties()): its entries that
+ * parse, and which of them name the parties. */
+struct hi_info {
+	struct hi_entry e[CF_SIP_HISTORY_MAX];
+	unsigned n;			/* entries that parse */
+	const struct cf_sip_addr *redirecting;	/* last diverting party */
+	const struct cf_sip_addr *original;	/* first, after two */
+	bool diverted;			/* at least one diversion */
+};
+
+/* @v read as an index-val into @x; false when it is not one. */
 static bool
-hi_index_ok(const struct cf_sip_span *v)
+hi_index_of(const struct cf_sip_span *v, struct hi_index *x)
 {
-	bool digit = false;
+	uint64_t key = 0;
+	unsigned num = 0, count = 0;
+	bool digit = false, packs = true;
 	uint32_t i;
 
-	for (i = 0; i < v->len; i++) {
-		if (sip_is(v->p[i], SIP_C_DIGIT))
+	x->text.p = NULL;
+	x->key = 0;
+	for (i = 0; i <= v->len; i++) {
+		if (i < v->len && sip_is(v->p[i], SIP_C_DIGIT)) {
 			digit = true;
-		else if (v->p[i] == '.' && digit)
-			digit = false;
-		else
+			if (num < 1000)
+				num = num * 10 + (unsigned)(v->p[i] - '0');
+			continue;
+		}
+		if (!digit || (i < v->len && v->p[i] != '.'))
 			return false;
+		if (num > 254 || count == 8)
+			packs = false;
+		else
+			key |= (uint64_t)(num + 1) << (56 - 8 * count);
+		count++;
+		digit = false;
+		num = 0;
 	}
-	return digit;
+	x->text = *v;
+	x->key = packs ? key : 0;
+	return true;
 }
 
 /* The next number of index-val @v from *@i on, its leading zeros not
@@ -180,19 +217,26 @@ hi_index_next(const struct cf_sip_span *v, uint32_t *i, uint32_t *num)
 	return true;
 }
 
-/* Order of two index-vals: number by number, a parent (a prefix) before
+/* Order of two indexes: number by number, a parent (a prefix) before
  * its children, "1.2" before "1.10".  *@prefix says whether @a is @b or
  * one of its parents: the entries @b's request was retargeted through. */
 static int
-hi_index_cmp(const struct cf_sip_span *a, const struct cf_sip_span *b,
+hi_index_cmp(const struct hi_index *a, const struct hi_index *b,
 	     bool *prefix)
 {
 	uint32_t i = 0, j = 0, x, y;
 	bool more_a, more_b;
 
+	if (a->key && b->key) {
+		/* @a's bytes are its top ones, down to its lowest set. */
+		uint64_t mask = ~((1ULL << (__builtin_ctzll(a->key) & ~7u)) - 1);
+
+		*prefix = (b->key & mask) == a->key;
+		return a->key < b->key ? -1 : a->key > b->key;
+	}
 	for (;;) {
-		more_a = hi_index_next(a, &i, &x);
-		more_b = hi_index_next(b, &j, &y);
+		more_a = hi_index_next(&a->text, &i, &x);
+		more_b = hi_index_next(&b->text, &j, &y);
 		if (!more_a || !more_b) {
 			*prefix = !more_a;
 			return more_a - more_b;
@@ -204,54 +248,53 @@ hi_index_cmp(const struct cf_sip_span *a, const struct cf_sip_span *b,
 	}
 }
 
-/* The hi-entries of @msg that parse, in @e, with their index and tags;
- * returns how many.  *@indexed: every one of them has an index. */
-static unsigned
-hi_read(const struct cf_sip_msg *msg, struct hi_entry *e, bool *indexed)
+/* The hi-entries of @msg that parse into @hi, with their index and tags.
+ * Returns whether every one has an index. */
+static bool
+hi_read(const struct cf_sip_msg *msg, struct hi_info *hi)
 {
-	struct cf_sip_addr addr;
-	struct cf_sip_span v;
-	unsigned i, n = 0;
+	struct cf_sip_span name, v;
+	bool indexed = true;
+	unsigned i;
+	size_t pos;
 
-	*indexed = true;
+	hi->n = 0;
 	for (i = 0; i < msg->n_history; i++) {
-		const struct cf_sip_addr *a;
-		struct hi_entry *h = &e[n];
+		struct hi_entry *h = &hi->e[hi->n];
+		bool index = false;
 
-		a = sip_msg_addr(msg, &msg->history[i], &addr, 0);
-		if (!a)
+		if (sip_parse_addr(msg->history[i].p, msg->history[i].len,
+				   &h->addr, 0) < 0)
 			continue;
-		h->pos = (uint8_t)i;
 		h->tags = 0;
-		h->index.p = NULL;
-		h->mp.p = NULL;
-		if (cf_sip_param(&a->params, "index", &v) && hi_index_ok(&v))
-			h->index = v;
-		else
-			*indexed = false;
-		if (cf_sip_param(&a->params, "mp", &v)) {
-			h->tags |= HI_MP;
-			if (hi_index_ok(&v))
-				h->mp = v;
+		h->index.text.p = NULL;
+		h->mp.text.p = NULL;
+		/* One pass over the header parameters, the first of each
+		 * name as cf_sip_param() would find it. */
+		for (pos = 0; sip_param_next(&h->addr.params, &pos, &name, &v);) {
+			if (sip_span_ieq(&name, "index", 5)) {
+				if (!index)
+					hi_index_of(&v, &h->index);
+				index = true;
+			} else if (sip_span_ieq(&name, "mp", 2)) {
+				if (!(h->tags & HI_MP))
+					hi_index_of(&v, &h->mp);
+				h->tags |= HI_MP;
+			} else if (sip_span_ieq(&name, "rc", 2)) {
+				h->tags |= HI_RC;
+			} else if (sip_span_ieq(&name, "np", 2)) {
+				h->tags |= HI_NP;
+			}
 		}
-		if (cf_sip_param(&a->params, "rc", &v))
-			h->tags |= HI_RC;
-		if (cf_sip_param(&a->params, "np", &v))
-			h->tags |= HI_NP;
-		if (cf_sip_param(&a->uri.params, "cause", &v))
+		if (!h->index.text.p)
+			indexed = false;
+		if (h->addr.uri.params.len &&
+		    cf_sip_param(&h->addr.uri.params, "cause", &v))
 			h->tags |= HI_CAUSE;
-		n++;
+		hi->n++;
 	}
-	return n;
+	return indexed;
 }
-
-/* The parties History-Info names: positions in msg->history[], or -1. */
-struct hi_parties {
-	int redirecting;	/* the last diverting party */
-	int original;		/* the first target, after two diversions */
-	bool diverted;		/* at least one diversion */
-	unsigned parsed;	/* entries that parse */
-};
 
 /*
  * Read History-Info as RFC 7044 §10 reads it (RFC 7544 maps it to
@@ -272,68 +315,72 @@ struct hi_parties {
  * the order of the message, each a child of the one before.
  */
 static void
-hi_parties(const struct cf_sip_msg *msg, struct hi_parties *out)
+hi_parties(const struct cf_sip_msg *msg, struct hi_info *hi)
 {
-	struct hi_entry e[CF_SIP_HISTORY_MAX], t;
-	uint8_t path[CF_SIP_HISTORY_MAX];
+	uint8_t ord[CF_SIP_HISTORY_MAX], path[CF_SIP_HISTORY_MAX], t;
 	unsigned i, j, n, np = 0, diversions = 0;
+	const struct hi_entry *e = hi->e, *d;
 	bool indexed, prefix;
 	int last = -1;
 
-	out->redirecting = -1;
-	out->original = -1;
-	out->diverted = false;
-	out->parsed = n = hi_read(msg, e, &indexed);
+	hi->redirecting = NULL;
+	hi->original = NULL;
+	hi->diverted = false;
+	indexed = hi_read(msg, hi);
+	n = hi->n;
 	if (n < 2)
 		return;
+	for (i = 0; i < n; i++)
+		ord[i] = (uint8_t)i;
 	if (indexed) {
 		/* Insertion sort, stable: at most CF_SIP_HISTORY_MAX. */
 		for (i = 1; i < n; i++) {
-			t = e[i];
-			for (j = i; j > 0 &&
-			     hi_index_cmp(&e[j - 1].index, &t.index, &prefix) > 0;
-			     j--)
-				e[j] = e[j - 1];
-			e[j] = t;
+			t = ord[i];
+			for (j = i; j > 0 && hi_index_cmp(&e[ord[j - 1]].index,
+							  &e[t].index,
+							  &prefix) > 0; j--)
+				ord[j] = ord[j - 1];
+			ord[j] = t;
 		}
 		for (i = 0; i < n; i++) {
-			hi_index_cmp(&e[i].index, &e[n - 1].index, &prefix);
+			hi_index_cmp(&e[ord[i]].index, &e[ord[n - 1]].index,
+				     &prefix);
 			if (prefix)
-				path[np++] = (uint8_t)i;
+				path[np++] = ord[i];
 		}
 	}
 	/* No index, or numbered flat (1, 2, 3): one chain, in order. */
 	if (np < 2)
 		for (np = 0; np < n; np++)
-			path[np] = (uint8_t)np;
+			path[np] = ord[np];
 
 	for (i = 1; i < np; i++) {
-		const struct hi_entry *h = &e[path[i]];
+		uint8_t tags = e[path[i]].tags;
 
-		if (h->tags & (HI_MP | HI_CAUSE) ||
-		    !(h->tags & (HI_RC | HI_NP))) {
+		if (tags & (HI_MP | HI_CAUSE) || !(tags & (HI_RC | HI_NP))) {
 			diversions++;
 			last = (int)i;
 		}
 	}
 	if (last < 0)
 		return;
-	out->diverted = true;
+	hi->diverted = true;
 	/* mp names the parent retargeted from (§4.2.2.1): it is the one
 	 * before on the chain, unless entries were left out (privacy,
 	 * §10.1.2) or the numbering is flat. */
-	out->redirecting = e[path[last - 1]].pos;
-	if (e[path[last]].mp.p && indexed) {
+	d = &e[path[last - 1]];
+	if (e[path[last]].mp.text.p && indexed) {
 		for (i = 0; i < (unsigned)last; i++) {
-			if (!hi_index_cmp(&e[path[i]].index,
-					  &e[path[last]].mp, &prefix)) {
-				out->redirecting = e[path[i]].pos;
+			if (!hi_index_cmp(&e[path[i]].index, &e[path[last]].mp,
+					  &prefix)) {
+				d = &e[path[i]];
 				break;
 			}
 		}
 	}
+	hi->redirecting = &d->addr;
 	if (diversions >= 2)
-		out->original = e[path[0]].pos;
+		hi->original = &e[path[0]].addr;
 }
 
 static int
@@ -429,32 +476,21 @@ cf_sip_to_call(const struct cf_sip_msg *msg, const struct cf_numplan *plan,
 		if (uri)
 			sip_set_party(call, CF_PARTY_REDIRECTING, plan, uri);
 	} else if (msg->n_history > 1) {
-		struct hi_parties hp;
+		struct hi_info hi;
 
-		hi_parties(msg, &hp);
+		hi_parties(msg, &hi);
 		/* Entries that parse and show no diversion (rc, np) are no
 		 * forwarding; entries that do not parse say nothing, and
 		 * the retarget stands. */
-		call->forwarded = hp.diverted || hp.parsed < 2;
-		if (hp.redirecting >= 0) {
-			uri = sip_addr_uri(msg, &msg->history[hp.redirecting],
-					   &addr);
-			if (uri)
-				sip_set_party(call, CF_PARTY_REDIRECTING, plan,
-					      uri);
-		}
-		if (hp.original >= 0) {
-			uri = sip_addr_uri(msg, &msg->history[hp.original],
-					   &addr);
-			if (uri)
-				sip_set_party(call, CF_PARTY_ORIGINAL_CALLED,
-					      plan, uri);
-		}
+		call->forwarded = hi.diverted || hi.n < 2;
+		if (hi.redirecting)
+			sip_set_party(call, CF_PARTY_REDIRECTING, plan,
+				      &hi.redirecting->uri);
+		if (hi.original)
+			sip_set_party(call, CF_PARTY_ORIGINAL_CALLED, plan,
+				      &hi.original->uri);
 	}
 
-	/* An absent caller keeps the party's absent marks, presentation
-	 * unknown among them, as an IAM without a Calling Party Number
-	 * leaves them; Privacy still says what the call's is. */
 	call->presentation = sip_privacy_restricted(msg) ? CF_PRES_RESTRICTED :
 							   CF_PRES_ALLOWED;
 	if (call->party[CF_PARTY_CALLER].present)

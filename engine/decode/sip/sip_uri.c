@@ -178,12 +178,13 @@ sip_quoted_value_end(const char *p, size_t len, size_t i)
 }
 
 bool
-cf_sip_param(const struct cf_sip_span *params, const char *name,
-	     struct cf_sip_span *value)
+sip_param_next(const struct cf_sip_span *params, size_t *pos,
+	       struct cf_sip_span *name, struct cf_sip_span *value)
 {
 	const char *p = params->p;
 	size_t len = params->p ? params->len : 0;
-	size_t nlen = strlen(name), i = 0, ns, ne, vs, semi;
+	size_t i = *pos, ns, ne, vs, ve, semi;
+	const char *vp;
 
 	while (i < len) {
 		while (i < len && (p[i] == ';' || sip_is(p[i], SIP_C_LWS)))
@@ -209,19 +210,36 @@ cf_sip_param(const struct cf_sip_span *params, const char *name,
 			else
 				i = sip_quoted_value_end(p, len, i);
 		}
-		if (ne - ns == nlen && nlen && sip_ieq(p + ns, name, nlen)) {
-			size_t ve = i;
-			const char *vp = p + vs;
-
-			if (ve < vs)
-				ve = vs;
-			ve -= vs;
+		if (ne > ns) {
+			ve = i < vs ? 0 : i - vs;
+			vp = p + vs;
 			sip_trim(&vp, &ve);
+			*name = sip_span(p + ns, ne - ns);
 			*value = sip_span(vp, ve);
+			*pos = i;
 			return true;
 		}
 		if (i == ns)
 			i++;	/* not a parameter at all: step over it */
+	}
+	*pos = i;
+	return false;
+}
+
+bool
+cf_sip_param(const struct cf_sip_span *params, const char *name,
+	     struct cf_sip_span *value)
+{
+	size_t nlen = strlen(name), pos = 0;
+	struct cf_sip_span n, v;
+
+	if (!nlen)
+		return false;
+	while (sip_param_next(params, &pos, &n, &v)) {
+		if (n.len == nlen && sip_ieq(n.p, name, nlen)) {
+			*value = v;
+			return true;
+		}
 	}
 	return false;
 }

@@ -416,6 +416,19 @@ static const struct hi_expect {
 	     NC("0170", "486") ";index=1.2;mp=1,"
 	     NC("0190", "302") ";index=1.2.1;mp=1.2"),
 	  "12025550160", NULL, true },
+	{ "numbers past 254 compare as text: 1.300 after 1.4",
+	  HI(N("0160") ";index=1," NC("0180", "302") ";index=1.300;mp=1,"
+	     NC("0170", "486") ";index=1.4;mp=1,"
+	     NC("0190", "302") ";index=1.4.1;mp=1.4"),
+	  "12025550160", NULL, true },
+	{ "nine levels deep, out of order",
+	  HI(N("0169") ";index=1.1.1.1.1.1.1.1.1," N("0161") ";index=1,"
+	     N("0162") ";index=1.1," N("0163") ";index=1.1.1,"
+	     N("0164") ";index=1.1.1.1," N("0165") ";index=1.1.1.1.1,"
+	     N("0166") ";index=1.1.1.1.1.1,"
+	     N("0168") ";index=1.1.1.1.1.1.1.1,"
+	     N("0167") ";index=1.1.1.1.1.1.1"),
+	  "12025550168", "12025550161", true },
 	{ "mp then rc: the contact of the user diverted to is no hop",
 	  HI(N("0160") ";index=1," NC("0170", "302") ";index=1.1;mp=1,"
 	     "<sip:+12025550170@192.0.2.7>;index=1.1.1;rc=1.1"),
