@@ -52,8 +52,8 @@ sip_release_cause(uint16_t status)
  * %-decoded text; raw keeps the user part as received, as the comment of
  * cf_sip_to_call() promises.  Returns false, the party left absent (not
  * present, raw empty, as cf_call_reset() made it), when the URI has no
- * user part or an empty one: a From of <sip:example.com> names no number,
- * as an IAM without a Calling Party Number does not.  A user part that
+ * user part or an empty one: a From of <sip:example.com> carries no
+ * number, like an IAM without a Calling Party Number.  A user part that
  * is not a number ("alice", "anonymous", "-") is present and does not
  * normalise.
  */
@@ -229,7 +229,8 @@ hi_index_cmp(const struct hi_index *a, const struct hi_index *b,
 
 	if (a->key && b->key) {
 		/* @a's bytes are its top ones, down to its lowest set. */
-		uint64_t mask = ~((1ULL << (__builtin_ctzll(a->key) & ~7u)) - 1);
+		unsigned low = (unsigned)__builtin_ctzll(a->key) & ~7u;
+		uint64_t mask = ~((1ULL << low) - 1);
 
 		*prefix = (b->key & mask) == a->key;
 		return a->key < b->key ? -1 : a->key > b->key;
@@ -271,7 +272,8 @@ hi_read(const struct cf_sip_msg *msg, struct hi_info *hi)
 		h->mp.text.p = NULL;
 		/* One pass over the header parameters, the first of each
 		 * name as cf_sip_param() would find it. */
-		for (pos = 0; sip_param_next(&h->addr.params, &pos, &name, &v);) {
+		pos = 0;
+		while (sip_param_next(&h->addr.params, &pos, &name, &v)) {
 			if (sip_span_ieq(&name, "index", 5)) {
 				if (!index)
 					hi_index_of(&v, &h->index);

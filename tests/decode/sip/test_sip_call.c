@@ -492,7 +492,8 @@ test_history_info(void **state)
 		const struct cf_party *r, *o;
 
 		print_message("%s\n", c->what);
-		assert_true(cf_sip_parse(&msg, c->text, strlen(c->text), 0) > 0);
+		assert_true(cf_sip_parse(&msg, c->text, strlen(c->text),
+					 0) > 0);
 		cf_call_reset(&call);
 		assert_int_equal(cf_sip_to_call(&msg, cf_numplan_builtin("1"),
 						&call), 0);
