@@ -247,7 +247,9 @@ cf_sip_reply_tag(const struct cf_sip_msg *req, char *buf)
  * Every Via, From, To (tagged), Call-ID and CSeq of @h.  A To that does
  * not parse fails when @to_must_parse, else is echoed as received with
  * no tag added: where a tag would go in it is unknowable, and the 400 it
- * goes into is matched on Via and CSeq (§17.1.3), not on To.
+ * goes into is matched on Via and CSeq (§17.1.3), not on To.  Only a 400
+ * from bytes (recover()) can lack From, To or Call-ID: what is not there
+ * is left out, as §8.2.6.2 copies the request's fields and makes none up.
  */
 static int
 put_echo(struct out *o, const struct head *h, bool to_must_parse)
@@ -261,20 +263,25 @@ put_echo(struct out *o, const struct head *h, bool to_must_parse)
 		return -1;
 	for (i = 0; i < h->n_via; i++)
 		put_header(o, "Via", &h->via[i]);
-	put_header(o, "From", &h->from);
-	puts_(o, "To: ");
-	put_value(o, &h->to);
-	if (to && !to->tag.p) {
-		/* §8.2.6.2: the UAS adds a tag to a To that has none; ours
-		 * is derived from the request so retransmissions agree. */
-		char tag[17];
+	if (h->from.p)
+		put_header(o, "From", &h->from);
+	if (h->to.p) {
+		puts_(o, "To: ");
+		put_value(o, &h->to);
+		if (to && !to->tag.p) {
+			/* §8.2.6.2: the UAS adds a tag to a To that has
+			 * none; ours is derived from the request so
+			 * retransmissions agree. */
+			char tag[17];
 
-		head_tag(h, tag);
-		puts_(o, ";tag=");
-		put(o, tag, 16);
+			head_tag(h, tag);
+			puts_(o, ";tag=");
+			put(o, tag, 16);
+		}
+		put(o, "\r\n", 2);
 	}
-	put(o, "\r\n", 2);
-	put_header(o, "Call-ID", &h->call_id);
+	if (h->call_id.p)
+		put_header(o, "Call-ID", &h->call_id);
 	puts_(o, "CSeq: ");
 	if (h->cseq_ok)
 		put_uint(o, h->cseq);
@@ -910,15 +917,19 @@ raw_classify(const char *n, size_t len)
 /*
  * From the raw bytes of a request that cf_sip_parse() refused, what a
  * response to it needs: the start line must look like a request's
- * (a method token, SP, and a last word "SIP/..."), and every Via, a
- * From, To, Call-ID and CSeq must be there.  Lenient where the reason
- * for refusing does not touch them (a second From, a bad Content-Length,
- * a header line with no colon, a body cut short, headers never ended):
- * the first of each is taken, lines that are not header fields are
- * skipped, a field cut by the end of the bytes is dropped.  Strict
- * where an echo could do harm: a value with a bare NUL is as absent.
- * Returns 0, or -1 when no response can be built: a response, an ACK
- * (never answered, §17.1.1.3), not a request line, a missing header, more
+ * (a method token, SP, and a last word "SIP/..."), and a Via and a CSeq
+ * must be there: the Vias route the response back (§18.2.2) and the top
+ * one's branch with the CSeq method is what the client matches it on
+ * (§17.1.3).  From, To and Call-ID are copied when present and left out
+ * when not (RFC 4475 §3.1.2.17, insuf: a request without them "should"
+ * get a 400).  Lenient where the reason for refusing does not touch
+ * them (a second From, a bad Content-Length, a header line with no
+ * colon, a body cut short, headers never ended): the first of each is
+ * taken, lines that are not header fields are skipped, a field cut by
+ * the end of the bytes is dropped.  Strict where an echo could do harm:
+ * a value with a bare NUL is as absent.  Returns 0, or -1 when no
+ * response can be built: a response, an ACK (never answered,
+ * §17.1.1.3), not a request line, no Via, no CSeq "number method", more
  * Vias than CF_SIP_VIA_MAX (a reply must carry all of them).
  */
 static int
@@ -1019,8 +1030,7 @@ recover(const char *buf, size_t len, struct raw *r)
 			break;
 		}
 	}
-	if (!r->h.n_via || !r->h.from.p || !r->h.to.p || !r->h.call_id.p ||
-	    !cseq.p || !split_cseq(&r->h, &cseq))
+	if (!r->h.n_via || !cseq.p || !split_cseq(&r->h, &cseq))
 		return -1;
 	return 0;
 }

@@ -11,11 +11,12 @@ tests/data/sip/rfc4475/) says a screening server must:
   responses              no answer
   baddate                judged or 400 (either is allowed)
 
-Two messages get no answer, on purpose, and are checked so: insuf (no
-From, To or Call-ID: no response a client could match can be built) and
-test (no SIP version and no Via: nowhere to send one; it is not an RFC
-4475 message, the archive carries it).  trws, missing from the README's
-table, gets 400 (RFC 4475 §3.1.2.10 allows it).
+insuf (no From, To or Call-ID, RFC 4475 §3.1.2.17) gets its 400 with
+the Via and CSeq it has, which the client matches a response on.  One
+message gets no answer, on purpose, and is checked so: test (no SIP
+version and no Via: nowhere to send one; it is not an RFC 4475 message,
+the archive carries it).  trws, missing from the README's table, gets
+400 (RFC 4475 §3.1.2.10 allows it).
 
     rfc4475_test.py CALLFENCED CALLFENCE SRCDIR
 """
@@ -33,15 +34,15 @@ import daemon_test as dt  # noqa: E402
 from daemon_test import Daemon, check, kill_running  # noqa: E402
 
 VALID_INVITE = 'wsinv esc01 longreq invut sdp01 inv2543'.split()
-INVALID_INVITE = ('badinv01 clerr escruri ltgtruri lwsruri lwsstart multi01 '
-                  'ncl quotbal').split()
+INVALID_INVITE = ('badinv01 clerr escruri insuf ltgtruri lwsruri lwsstart '
+                  'multi01 ncl quotbal').split()
 VALID_OTHER = ('intmeth esc02 lwsdisp semiuri transports unkscm novelsc '
                'zeromf bext01 badbranch dblreq mpart01 escnull cparam01 '
                'cparam02 regescrt regaut01 unksm2').split()
 INVALID_OTHER = ('badaspec baddn mismatch01 mismatch02 mcl01 regbadct '
                  'scalar02 trws').split()
 RESPONSES = 'bcast bigcode noreason scalarlg unreason'.split()
-UNANSWERABLE = 'insuf test'.split()
+UNANSWERABLE = 'test'.split()
 
 
 def main():

@@ -607,9 +607,10 @@ bad_request_limits(void **state)
 		{ "no Via", "INVITE sip:b@h SIP/2.0\r\n"
 		  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
 		  "CSeq: 1 INVITE\r\n\r\n", 0 },
-		{ "no Call-ID (RFC 4475 insuf)", "INVITE sip:b@h SIP/2.0\r\n"
-		  "CSeq: 193942 INVITE\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-		  "l: 0\r\n\r\n", 0 },
+		{ "no CSeq", "INVITE sip:b@h SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nl: 0\r\n\r\n", 0 },
+		{ "no Via, no From, To or Call-ID", "INVITE sip:b@h SIP/2.0\r\n"
+		  "CSeq: 1 INVITE\r\nl: 0\r\n\r\n", 0 },
 		{ "CSeq without method", "INVITE sip:b@h SIP/2.0\r\n"
 		  "Via: SIP/2.0/UDP h\r\nFrom: <sip:a@h>;tag=1\r\n"
 		  "To: <sip:b@h>\r\nCall-ID: c\r\nCSeq: 1\r\n\r\n", 0 },
@@ -620,9 +621,6 @@ bad_request_limits(void **state)
 		  "Via: SIP/2.0/UDP h\r\nFrom: <sip:a@h>;tag=1\r\n"
 		  "To: <sip:b@h>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n", 0 },
 		{ "no line end", "INVITE sip:b@h SIP/2.0", 0 },
-		{ "Call-ID cut by the end", "INVITE sip:b@h SIP/2.0\r\n"
-		  "Via: SIP/2.0/UDP h\r\nFrom: <sip:a@h>;tag=1\r\n"
-		  "To: <sip:b@h>\r\nCSeq: 1 INVITE\r\nCall-ID: c", 0 },
 		{ "SIP/7.0 (RFC 4475 badvers)",
 		  "OPTIONS sip:b@h SIP/7.0\r\nVia: SIP/7.0/UDP h\r\n"
 		  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
@@ -659,6 +657,127 @@ bad_request_limits(void **state)
 		assert_int_equal(cf_sip_parse(&r, out, (size_t)n, 0), n);
 		assert_int_equal(r.status, v[i].want);
 	}
+}
+
+/* RFC 4475 §3.1.2.17 (insuf): a request without Call-ID, From or To
+ * "should" get a 400.  Its Vias and CSeq are what the client matches the
+ * response on (§17.1.3): they are echoed, the rest is left out, and a To
+ * that is there gets its tag (§8.2.6.2). */
+static void
+bad_request_missing_fields(void **state)
+{
+	static const char insuf[] =
+		"INVITE sip:user@example.com SIP/2.0\r\n"
+		"CSeq: 193942 INVITE\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.95;branch=z9hG4bKkdj.insuf\r\n"
+		"Content-Type: application/sdp\r\n"
+		"l: 0\r\n\r\n";
+	static const char insuf_400[] =
+		"SIP/2.0 400 Bad Request\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.95;branch=z9hG4bKkdj.insuf\r\n"
+		"CSeq: 193942 INVITE\r\n"
+		"Warning: 399 callfence \"missing-from\"\r\n"
+		"Content-Length: 0\r\n\r\n";
+	/* Only a To: it keeps its place and gets the tag the request would
+	 * get were its Call-ID and From tag empty. */
+	static const char to_only[] =
+		"OPTIONS sip:b@h SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP h;branch=z9hG4bK2\r\n"
+		"To: <sip:b@h>\r\n"
+		"CSeq: 5 OPTIONS\r\n\r\n";
+	/* No Call-ID, a To already tagged: nothing is added to it. */
+	static const char no_call_id[] =
+		"INVITE sip:b@h SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP h;branch=z9hG4bK3\r\n"
+		"From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+		"CSeq: 1 INVITE\r\n\r\n";
+	static const char no_call_id_400[] =
+		"SIP/2.0 400 Bad Request\r\n"
+		"Via: SIP/2.0/UDP h;branch=z9hG4bK3\r\n"
+		"From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Warning: 399 callfence \"missing-call-id\"\r\n"
+		"Content-Length: 0\r\n\r\n";
+	/* A field cut by the end of the bytes is dropped, as absent. */
+	static const char cut[] =
+		"INVITE sip:b@h SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP h\r\nFrom: <sip:a@h>;tag=1\r\n"
+		"To: <sip:b@h>;tag=2\r\nCSeq: 1 INVITE\r\nCall-ID: c";
+	static const char cut_400[] =
+		"SIP/2.0 400 Bad Request\r\n"
+		"Via: SIP/2.0/UDP h\r\nFrom: <sip:a@h>;tag=1\r\n"
+		"To: <sip:b@h>;tag=2\r\nCSeq: 1 INVITE\r\n"
+		"Warning: 399 callfence \"truncated\"\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct cf_sip_msg m;
+	char out[1024], expect[1024];
+	enum cf_sip_answer k;
+	int n, err;
+
+	(void)state;
+	n = cf_sip_reply_bad_request(out, sizeof(out), cut, strlen(cut),
+				     -CF_SIP_ERR_TRUNCATED);
+	assert_string_equal(out, cut_400);
+	assert_int_equal(n, (int)strlen(cut_400));
+	/* What the screening server decides, and what it sends. */
+	k = cf_sip_answer_kind(insuf, strlen(insuf), &m, NULL, NULL, &err);
+	assert_int_equal(k, CF_SIP_ANSWER_BAD_REQUEST);
+	assert_int_equal(err, CF_SIP_ERR_MISSING_FROM);
+	assert_int_equal(m.len, 0);
+	n = cf_sip_answer_reply(out, sizeof(out), k, insuf, strlen(insuf), &m,
+				err);
+	assert_string_equal(out, insuf_400);
+	assert_int_equal(n, (int)strlen(insuf_400));
+	assert_true(crlf_only(out, (size_t)n));
+	/* Our parser wants the fields back in a response too. */
+	assert_int_equal(cf_sip_parse(&m, out, (size_t)n, 0),
+			 -CF_SIP_ERR_MISSING_FROM);
+	assert_true((size_t)n <= CF_SIP_REPLY_ECHO_BOUND(strlen(insuf), 1) +
+					 CF_SIP_REPLY_FIXED_MAX);
+
+	n = cf_sip_reply_bad_request(out, sizeof(out), to_only,
+				     strlen(to_only), -CF_SIP_ERR_MISSING_FROM);
+	{
+		static const char same[] =
+			"OPTIONS sip:b@h SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP h;branch=z9hG4bK2\r\n"
+			"From: x\r\nTo: <sip:b@h>\r\nCall-ID: \r\n"
+			"CSeq: 5 OPTIONS\r\n\r\n";
+		struct cf_sip_msg r = { 0 };
+		struct cf_sip_span none = { NULL, 0 };
+		char tag[17];
+
+		/* The tag mixes absent spans: build one by hand. */
+		assert_int_equal(cf_sip_parse(&r, same, strlen(same), 0),
+				 -CF_SIP_ERR_MISSING_CALL_ID);
+		r.request = true;
+		r.call_id = none;
+		r.from = none;
+		cf_sip_reply_tag(&r, tag);
+		snprintf(expect, sizeof(expect),
+			 "SIP/2.0 400 Bad Request\r\n"
+			 "Via: SIP/2.0/UDP h;branch=z9hG4bK2\r\n"
+			 "To: <sip:b@h>;tag=%s\r\n"
+			 "CSeq: 5 OPTIONS\r\n"
+			 "Warning: 399 callfence \"missing-from\"\r\n"
+			 "Content-Length: 0\r\n\r\n", tag);
+	}
+	assert_string_equal(out, expect);
+	assert_int_equal(n, (int)strlen(expect));
+
+	k = cf_sip_answer_kind(no_call_id, strlen(no_call_id), &m, NULL, NULL,
+			       &err);
+	assert_int_equal(k, CF_SIP_ANSWER_BAD_REQUEST);
+	assert_int_equal(err, CF_SIP_ERR_MISSING_CALL_ID);
+	n = cf_sip_answer_reply(out, sizeof(out), k, no_call_id,
+				strlen(no_call_id), &m, err);
+	assert_string_equal(out, no_call_id_400);
+	assert_int_equal(n, (int)strlen(no_call_id_400));
+	/* Short buffers as snprintf. */
+	assert_int_equal(cf_sip_reply_bad_request(NULL, 0, insuf,
+						  strlen(insuf),
+						  CF_SIP_ERR_MISSING_FROM),
+			 (int)strlen(insuf_400));
 }
 
 /* Bytes that could end a line in a value of a request that did not
@@ -896,6 +1015,7 @@ main(void)
 						teardown),
 		cmocka_unit_test(bad_request_from_bytes),
 		cmocka_unit_test(bad_request_limits),
+		cmocka_unit_test(bad_request_missing_fields),
 		cmocka_unit_test(bad_request_sanitised),
 		cmocka_unit_test_setup_teardown(bad_msg_parsed, setup,
 						teardown),

@@ -7,7 +7,9 @@
  * byte past the end.  Invariants checked (abort = finding):
  *  - every reply parses back with cf_sip_parse() as a response, ending in
  *    CRLF CRLF, no CR or LF but in CRLF (a 400 may keep a CSeq number too
- *    big for the parser: then that alone fails);
+ *    big for the parser: then that alone fails; a 400 or 505 from bytes
+ *    may lack From, To or Call-ID, RFC 4475 insuf: then the parser names
+ *    the first one missing, and parses it with stand-ins put back);
  *  - it carries exactly as many Vias as the request (as the parser counts
  *    them; for bytes that did not parse, one Via line per Via value);
  *  - at most one Contact, exactly one for a 302, and no header line the
@@ -35,6 +37,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		  CF_SIP_REPLY_FIXED_MAX + 1024)
 
 static char out[OUT_SIZE], out2[OUT_SIZE], echo[CF_SIP_REPLY_ECHO_MAX + 1];
+static char patched[OUT_SIZE + 64];
+
+/* What a reply without From, To or Call-ID gets back to parse. */
+static const char *const stand_in[3] = {
+	"From: <sip:f@x>;tag=1\r\n", "To: <sip:t@x>\r\n", "Call-ID: c\r\n",
+};
 
 /* The names the builders write, each ": " after it. */
 static const char *const names[] = {
@@ -64,12 +72,18 @@ cseq_too_big(const char *r, size_t n)
 /*
  * Check reply @r of @n bytes.  @vias: the Vias it must carry, or -1 when
  * only the reply's own count is known.  @contact: 1 exactly one Contact,
- * 0 none, -1 at most one.  @big_cseq_ok: a 400 echoing a CSeq the parser
- * refuses.
+ * 0 none, -1 at most one.  @from_bytes: a 400 or 505 from bytes, which
+ * may echo a CSeq the parser refuses and lack From, To or Call-ID.
  */
 static void
-check_reply(const char *r, int n, int vias, int contact, int big_cseq_ok)
+check_reply(const char *r, int n, int vias, int contact, int from_bytes)
 {
+	static const enum cf_sip_err missing[3] = {
+		CF_SIP_ERR_MISSING_FROM, CF_SIP_ERR_MISSING_TO,
+		CF_SIP_ERR_MISSING_CALL_ID,
+	};
+	const int big_cseq_ok = from_bytes;
+	int first_missing = -1;
 	unsigned int count[N_NAMES] = { 0 };
 	struct cf_sip_msg m;
 	const char *p, *e, *eol;
@@ -100,15 +114,50 @@ check_reply(const char *r, int n, int vias, int contact, int big_cseq_ok)
 			abort();
 		count[k]++;
 	}
-	for (k = 1; k < N_NAMES; k++)
-		if (count[k] > 1 || (k <= 4 && count[k] != 1))
+	for (k = 1; k < N_NAMES; k++) {
+		if (count[k] > 1)
 			abort();
+		if (k <= 4 && count[k] != 1) {
+			/* From (1), To (2), Call-ID (3) of a 400 from bytes. */
+			if (!from_bytes || k == 4)
+				abort();
+			if (first_missing < 0)
+				first_missing = (int)k - 1;
+		}
+	}
 	if (count[N_NAMES - 1] != 1 || (contact >= 0 &&
 					(int)count[5] != contact))
 		abort();
 	if (vias >= 0 && (int)count[0] != vias)
 		abort();
 
+	if (first_missing >= 0) {
+		size_t at, len;
+
+		/* A CSeq too big is refused as the header is read, before
+		 * the parser looks for the missing ones. */
+		rc = cf_sip_parse(&m, r, (size_t)n, 0);
+		if (rc != -(ssize_t)missing[first_missing] &&
+		    !(big_cseq_ok && rc == -CF_SIP_ERR_BAD_CSEQ &&
+		      cseq_too_big(r, (size_t)n)))
+			abort();
+		/* The rest must parse: the missing ones put back after the
+		 * status line. */
+		at = (size_t)((const char *)memmem(r, (size_t)n, "\r\n", 2) -
+			      r) + 2;
+		memcpy(patched, r, at);
+		len = at;
+		for (k = 0; k < 3; k++) {
+			if (count[k + 1])
+				continue;
+			memcpy(patched + len, stand_in[k], strlen(stand_in[k]));
+			len += strlen(stand_in[k]);
+		}
+		memcpy(patched + len, r + at, (size_t)n - at);
+		len += (size_t)n - at;
+		r = patched;
+		n = (int)len;
+	}
 	rc = cf_sip_parse(&m, r, (size_t)n, 0);
 	if (rc != n) {
 		if (big_cseq_ok && rc == -CF_SIP_ERR_BAD_CSEQ &&

@@ -50,7 +50,12 @@ sip_release_cause(uint16_t status)
 /*
  * Record the number @uri carries as @role.  The normaliser reads the
  * %-decoded text; raw keeps the user part as received, as the comment of
- * cf_sip_to_call() promises.  Returns false when the URI has no user part.
+ * cf_sip_to_call() promises.  Returns false, the party left absent (not
+ * present, raw empty, as cf_call_reset() made it), when the URI has no
+ * user part or an empty one: a From of <sip:example.com> carries no
+ * number, like an IAM without a Calling Party Number.  A user part that
+ * is not a number ("alice", "anonymous", "-") is present and does not
+ * normalise.
  */
 static bool
 sip_set_party(struct cf_call *call, enum cf_party_role role,
@@ -61,7 +66,7 @@ sip_set_party(struct cf_call *call, enum cf_party_role role,
 	size_t keep;
 	int n;
 
-	n = cf_sip_uri_number(uri, num, sizeof(num));
+	n = sip_uri_number(uri, plan, num, sizeof(num));
 	if (n <= 0)
 		return false;
 	if ((size_t)n >= sizeof(num))
@@ -117,6 +122,267 @@ sip_privacy_restricted(const struct cf_sip_msg *msg)
 		}
 	}
 	return false;
+}
+
+/* ---- History-Info (RFC 7044) ----------------------------------------- */
+
+/* What an hi-entry's tags say of how its target came to be (§4.2.2):
+ * "mp", another user than the one retargeted from (call forwarding);
+ * "rc", a contact of the same user; "np", no change.  A cause URI
+ * parameter (RFC 4458) in the target names why a call was diverted to
+ * it.  An entry of none of these is of an element that writes no tags
+ * (RFC 4244). */
+enum {
+	HI_MP = 1 << 0,
+	HI_RC = 1 << 1,
+	HI_NP = 1 << 2,
+	HI_CAUSE = 1 << 3,
+};
+
+/*
+ * An index-val (1*DIGIT *("." 1*DIGIT)).  Real ones are short and small
+ * ("1.1.2"): they pack into @key, a byte a number (the number plus one,
+ * the first in the top byte, zeros after the last), so that order and
+ * parenthood are integer compares.  One that does not pack (a number
+ * over 254, more than 8 of them) has key 0 and is compared as text.
+ */
+struct hi_index {
+	struct cf_sip_span text;	/* p NULL: none, or not an index-val */
+	uint64_t key;
+};
+
+struct hi_entry {
+	struct cf_sip_addr addr;	/* the entry, parsed */
+	struct hi_index index;
+	struct hi_index mp;		/* the value of mp, when an index */
+	uint8_t tags;			/* HI_* */
+};
+
+/* What History-Info says (hi_read(), hi_parties()): its entries that
+ * parse, and which of them name the parties. */
+struct hi_info {
+	struct hi_entry e[CF_SIP_HISTORY_MAX];
+	unsigned n;			/* entries that parse */
+	const struct cf_sip_addr *redirecting;	/* last diverting party */
+	const struct cf_sip_addr *original;	/* first, after two */
+	bool diverted;			/* at least one diversion */
+};
+
+/* @v read as an index-val into @x; false when it is not one. */
+static bool
+hi_index_of(const struct cf_sip_span *v, struct hi_index *x)
+{
+	uint64_t key = 0;
+	unsigned num = 0, count = 0;
+	bool digit = false, packs = true;
+	uint32_t i;
+
+	x->text.p = NULL;
+	x->key = 0;
+	for (i = 0; i <= v->len; i++) {
+		if (i < v->len && sip_is(v->p[i], SIP_C_DIGIT)) {
+			digit = true;
+			if (num < 1000)
+				num = num * 10 + (unsigned)(v->p[i] - '0');
+			continue;
+		}
+		if (!digit || (i < v->len && v->p[i] != '.'))
+			return false;
+		if (num > 254 || count == 8)
+			packs = false;
+		else
+			key |= (uint64_t)(num + 1) << (56 - 8 * count);
+		count++;
+		digit = false;
+		num = 0;
+	}
+	x->text = *v;
+	x->key = packs ? key : 0;
+	return true;
+}
+
+/* The next number of index-val @v from *@i on, its leading zeros not
+ * counted, saturated; false at the end. */
+static bool
+hi_index_next(const struct cf_sip_span *v, uint32_t *i, uint32_t *num)
+{
+	uint32_t n = 0;
+
+	if (*i >= v->len)
+		return false;
+	for (; *i < v->len && v->p[*i] != '.'; (*i)++)
+		n = n > 100000000 ? n : n * 10 + (uint32_t)(v->p[*i] - '0');
+	(*i)++;		/* past the '.' */
+	*num = n;
+	return true;
+}
+
+/* Order of two indexes: number by number, a parent (a prefix) before
+ * its children, "1.2" before "1.10".  *@prefix says whether @a is @b or
+ * one of its parents: the entries @b's request was retargeted through. */
+static int
+hi_index_cmp(const struct hi_index *a, const struct hi_index *b,
+	     bool *prefix)
+{
+	uint32_t i = 0, j = 0, x, y;
+	bool more_a, more_b;
+
+	if (a->key && b->key) {
+		/* @a's bytes are its top ones, down to its lowest set. */
+		unsigned low = (unsigned)__builtin_ctzll(a->key) & ~7u;
+		uint64_t mask = ~((1ULL << low) - 1);
+
+		*prefix = (b->key & mask) == a->key;
+		return a->key < b->key ? -1 : a->key > b->key;
+	}
+	for (;;) {
+		more_a = hi_index_next(&a->text, &i, &x);
+		more_b = hi_index_next(&b->text, &j, &y);
+		if (!more_a || !more_b) {
+			*prefix = !more_a;
+			return more_a - more_b;
+		}
+		if (x != y) {
+			*prefix = false;
+			return x < y ? -1 : 1;
+		}
+	}
+}
+
+/* The hi-entries of @msg that parse into @hi, with their index and tags.
+ * Returns whether every one has an index. */
+static bool
+hi_read(const struct cf_sip_msg *msg, struct hi_info *hi)
+{
+	struct cf_sip_span name, v;
+	bool indexed = true;
+	unsigned i;
+	size_t pos;
+
+	hi->n = 0;
+	for (i = 0; i < msg->n_history; i++) {
+		struct hi_entry *h = &hi->e[hi->n];
+		bool index = false;
+
+		if (sip_parse_addr(msg->history[i].p, msg->history[i].len,
+				   &h->addr, 0) < 0)
+			continue;
+		h->tags = 0;
+		h->index.text.p = NULL;
+		h->mp.text.p = NULL;
+		/* One pass over the header parameters, the first of each
+		 * name as cf_sip_param() would find it. */
+		pos = 0;
+		while (sip_param_next(&h->addr.params, &pos, &name, &v)) {
+			if (sip_span_ieq(&name, "index", 5)) {
+				if (!index)
+					hi_index_of(&v, &h->index);
+				index = true;
+			} else if (sip_span_ieq(&name, "mp", 2)) {
+				if (!(h->tags & HI_MP))
+					hi_index_of(&v, &h->mp);
+				h->tags |= HI_MP;
+			} else if (sip_span_ieq(&name, "rc", 2)) {
+				h->tags |= HI_RC;
+			} else if (sip_span_ieq(&name, "np", 2)) {
+				h->tags |= HI_NP;
+			}
+		}
+		if (!h->index.text.p)
+			indexed = false;
+		if (h->addr.uri.params.len &&
+		    cf_sip_param(&h->addr.uri.params, "cause", &v))
+			h->tags |= HI_CAUSE;
+		hi->n++;
+	}
+	return indexed;
+}
+
+/*
+ * Read History-Info as RFC 7044 §10 reads it (RFC 7544 maps it to
+ * Diversion the same way).  The entries are ordered by index, whatever
+ * the order they came in: an index names a retarget by its parent's
+ * index and one more number (1, 1.1, 1.1.1; 1.2 is the second branch
+ * tried from 1).  The request's own target is the last entry; the
+ * entries it was retargeted through are its parents.  A parent whose
+ * child is a diversion, tagged mp or with a cause, is a diverting party:
+ * the one mp names, or the parent before it.  rc and np entries are the
+ * same user and divert nothing; an entry with no tag at all (RFC 4244)
+ * may be either and is read as a diversion, as the topmost Diversion
+ * would have been.  The redirecting party is the one of the last
+ * diversion; the original called party, the first entry, is named only
+ * after two diversions or more, as ISUP's Original Called Number
+ * (Q.763 §3.39) is: after one, it is the redirecting party.  Entries
+ * without an index (RFC 4244, or a non-conformant element) are read in
+ * the order of the message, each a child of the one before.
+ */
+static void
+hi_parties(const struct cf_sip_msg *msg, struct hi_info *hi)
+{
+	uint8_t ord[CF_SIP_HISTORY_MAX], path[CF_SIP_HISTORY_MAX], t;
+	unsigned i, j, n, np = 0, diversions = 0;
+	const struct hi_entry *e = hi->e, *d;
+	bool indexed, prefix;
+	int last = -1;
+
+	hi->redirecting = NULL;
+	hi->original = NULL;
+	hi->diverted = false;
+	indexed = hi_read(msg, hi);
+	n = hi->n;
+	if (n < 2)
+		return;
+	for (i = 0; i < n; i++)
+		ord[i] = (uint8_t)i;
+	if (indexed) {
+		/* Insertion sort, stable: at most CF_SIP_HISTORY_MAX. */
+		for (i = 1; i < n; i++) {
+			t = ord[i];
+			for (j = i; j > 0 && hi_index_cmp(&e[ord[j - 1]].index,
+							  &e[t].index,
+							  &prefix) > 0; j--)
+				ord[j] = ord[j - 1];
+			ord[j] = t;
+		}
+		for (i = 0; i < n; i++) {
+			hi_index_cmp(&e[ord[i]].index, &e[ord[n - 1]].index,
+				     &prefix);
+			if (prefix)
+				path[np++] = ord[i];
+		}
+	}
+	/* No index, or numbered flat (1, 2, 3): one chain, in order. */
+	if (np < 2)
+		for (np = 0; np < n; np++)
+			path[np] = ord[np];
+
+	for (i = 1; i < np; i++) {
+		uint8_t tags = e[path[i]].tags;
+
+		if (tags & (HI_MP | HI_CAUSE) || !(tags & (HI_RC | HI_NP))) {
+			diversions++;
+			last = (int)i;
+		}
+	}
+	if (last < 0)
+		return;
+	hi->diverted = true;
+	/* mp names the parent retargeted from (§4.2.2.1): it is the one
+	 * before on the chain, unless entries were left out (privacy,
+	 * §10.1.2) or the numbering is flat. */
+	d = &e[path[last - 1]];
+	if (e[path[last]].mp.text.p && indexed) {
+		for (i = 0; i < (unsigned)last; i++) {
+			if (!hi_index_cmp(&e[path[i]].index, &e[path[last]].mp,
+					  &prefix)) {
+				d = &e[path[i]];
+				break;
+			}
+		}
+	}
+	hi->redirecting = &d->addr;
+	if (diversions >= 2)
+		hi->original = &e[path[0]].addr;
 }
 
 static int
@@ -202,22 +468,34 @@ cf_sip_to_call(const struct cf_sip_msg *msg, const struct cf_numplan *plan,
 	}
 	sip_set_party(call, CF_PARTY_CALLEE, plan, uri);
 
-	/* Redirecting: the topmost Diversion is the last diversion; one
-	 * History-Info entry is just the original request, not a retarget. */
+	/* Redirecting: the topmost Diversion is the last diversion; else
+	 * History-Info's last diverting party (hi_parties()).  One entry is
+	 * just the original request, not a retarget; several that do not
+	 * parse still say the call was retargeted. */
 	if (msg->n_diversion) {
 		call->forwarded = true;
 		uri = sip_addr_uri(msg, &msg->diversion[0], &addr);
 		if (uri)
 			sip_set_party(call, CF_PARTY_REDIRECTING, plan, uri);
 	} else if (msg->n_history > 1) {
-		call->forwarded = true;
-		uri = sip_addr_uri(msg, &msg->history[0], &addr);
-		if (uri)
-			sip_set_party(call, CF_PARTY_REDIRECTING, plan, uri);
+		struct hi_info hi;
+
+		hi_parties(msg, &hi);
+		/* Entries that parse and show no diversion (rc, np) are no
+		 * forwarding; entries that do not parse say nothing, and
+		 * the retarget stands. */
+		call->forwarded = hi.diverted || hi.n < 2;
+		if (hi.redirecting)
+			sip_set_party(call, CF_PARTY_REDIRECTING, plan,
+				      &hi.redirecting->uri);
+		if (hi.original)
+			sip_set_party(call, CF_PARTY_ORIGINAL_CALLED, plan,
+				      &hi.original->uri);
 	}
 
 	call->presentation = sip_privacy_restricted(msg) ? CF_PRES_RESTRICTED :
 							   CF_PRES_ALLOWED;
-	call->party[CF_PARTY_CALLER].presentation = call->presentation;
+	if (call->party[CF_PARTY_CALLER].present)
+		call->party[CF_PARTY_CALLER].presentation = call->presentation;
 	return 0;
 }

@@ -159,4 +159,16 @@ const struct cf_sip_addr *sip_msg_addr(const struct cf_sip_msg *msg,
 				       const struct cf_sip_span *v,
 				       struct cf_sip_addr *tmp, unsigned want);
 
+/* The parameter of ";a=b;c" list @params from *@pos on, as cf_sip_param()
+ * reads them: its name and value (empty without '='), *@pos moved past
+ * it.  False when there is none left.  sip_uri.c. */
+bool sip_param_next(const struct cf_sip_span *params, size_t *pos,
+		    struct cf_sip_span *name, struct cf_sip_span *value);
+
+/* cf_sip_uri_number(), a trunk prefix under a phone-context of @plan's
+ * country code read with @plan (NULL: the built-in plans only).
+ * sip_uri.c. */
+int sip_uri_number(const struct cf_sip_uri *uri,
+		   const struct cf_numplan *plan, char *dst, size_t dst_size);
+
 #endif /* CALLFENCE_SIP_PRIVATE_H */

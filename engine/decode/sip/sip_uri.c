@@ -178,12 +178,13 @@ sip_quoted_value_end(const char *p, size_t len, size_t i)
 }
 
 bool
-cf_sip_param(const struct cf_sip_span *params, const char *name,
-	     struct cf_sip_span *value)
+sip_param_next(const struct cf_sip_span *params, size_t *pos,
+	       struct cf_sip_span *name, struct cf_sip_span *value)
 {
 	const char *p = params->p;
 	size_t len = params->p ? params->len : 0;
-	size_t nlen = strlen(name), i = 0, ns, ne, vs, semi;
+	size_t i = *pos, ns, ne, vs, ve, semi;
+	const char *vp;
 
 	while (i < len) {
 		while (i < len && (p[i] == ';' || sip_is(p[i], SIP_C_LWS)))
@@ -209,19 +210,36 @@ cf_sip_param(const struct cf_sip_span *params, const char *name,
 			else
 				i = sip_quoted_value_end(p, len, i);
 		}
-		if (ne - ns == nlen && nlen && sip_ieq(p + ns, name, nlen)) {
-			size_t ve = i;
-			const char *vp = p + vs;
-
-			if (ve < vs)
-				ve = vs;
-			ve -= vs;
+		if (ne > ns) {
+			ve = i < vs ? 0 : i - vs;
+			vp = p + vs;
 			sip_trim(&vp, &ve);
+			*name = sip_span(p + ns, ne - ns);
 			*value = sip_span(vp, ve);
+			*pos = i;
 			return true;
 		}
 		if (i == ns)
 			i++;	/* not a parameter at all: step over it */
+	}
+	*pos = i;
+	return false;
+}
+
+bool
+cf_sip_param(const struct cf_sip_span *params, const char *name,
+	     struct cf_sip_span *value)
+{
+	size_t nlen = strlen(name), pos = 0;
+	struct cf_sip_span n, v;
+
+	if (!nlen)
+		return false;
+	while (sip_param_next(params, &pos, &n, &v)) {
+		if (n.len == nlen && sip_ieq(n.p, name, nlen)) {
+			*value = v;
+			return true;
+		}
 	}
 	return false;
 }
@@ -345,52 +363,127 @@ sip_put(char *dst, size_t size, size_t *n, char c)
 	(*n)++;
 }
 
-int
-cf_sip_uri_number(const struct cf_sip_uri *uri, char *dst, size_t dst_size)
+/*
+ * Bytes of local number @user to leave out under global context @ctx:
+ * the trunk prefix of the context's country, when the number is written
+ * with it (RFC 3966 §5.1.5 makes the context the number's prefix, and
+ * "010 6552 9988" dialled at home in +86 is +86 10 6552 9988, not
+ * +86 010 ...).  The country's plan is @plan when the context is its
+ * country code, else callfence's built-in one; a context that is more
+ * than a country code (+1202) or of a country without a plan keeps every
+ * byte.  Only a number that is a valid length once the prefix is gone
+ * loses it: Russia's trunk prefix 8 also starts its national numbers.
+ */
+static size_t
+sip_trunk_skip(const struct cf_sip_span *user, bool escaped,
+	       const struct cf_sip_span *ctx, const struct cf_numplan *plan)
 {
-	const struct cf_sip_span *user = &uri->user;
+	char cc[CF_NUMPLAN_CC_MAX + 1];
+	size_t i, adv, n = 0, k = 0, after = 0;
+	const struct cf_numplan *p;
+	char c;
+
+	for (i = 1; i < ctx->len; i++) {
+		if (!sip_is(ctx->p[i], SIP_C_DIGIT))
+			continue;
+		if (n == CF_NUMPLAN_CC_MAX)
+			return 0;
+		cc[n++] = ctx->p[i];
+	}
+	cc[n] = '\0';
+	if (!n)
+		return 0;
+	p = plan && !strcmp(plan->cc, cc) ? plan : cf_numplan_builtin(cc);
+	if (!p || !p->national_prefix_len)
+		return 0;
+	/* Digits of the number, visual separators skipped, the prefix
+	 * matched on the way; the separators right after it go with it,
+	 * "(0)20 ..." losing its ")" too. */
+	n = 0;
+	for (i = 0; i < user->len; i += adv) {
+		adv = 1;
+		c = escaped ? sip_unescape_at(user, i, &adv) : user->p[i];
+		if (!sip_is(c, SIP_C_DIGIT)) {
+			if (after == i)
+				after = i + adv;
+			continue;
+		}
+		if (k < p->national_prefix_len) {
+			if (c != p->national_prefix[k])
+				return 0;
+			if (++k == p->national_prefix_len)
+				after = i + adv;
+			continue;
+		}
+		n++;
+	}
+	if (k < p->national_prefix_len || n > 15 || !(p->nsn_lengths >> n & 1))
+		return 0;
+	return after;
+}
+
+int
+sip_uri_number(const struct cf_sip_uri *uri, const struct cf_numplan *plan,
+	       char *dst, size_t dst_size)
+{
+	struct cf_sip_span user = uri->user;
 	struct cf_sip_span ctx, params;
-	size_t i, adv, n = 0, keep;
+	size_t i, adv, n = 0, keep, skip;
 	bool escaped;
 	char c, first;
 
-	if (!user->p)
+	if (!user.p)
 		return -1;
+	/* An empty local number is no number, whatever its context: not
+	 * the context's digits alone ("sip:;phone-context=+86@h"). */
+	if (!user.len) {
+		if (dst_size)
+			dst[0] = '\0';
+		return 0;
+	}
 	/* Most user parts have no %-escape: then they are copied whole. */
-	escaped = sip_find(user->p, user->len, '%') < user->len;
+	escaped = sip_find(user.p, user.len, '%') < user.len;
 	params = uri->scheme == CF_SIP_SCHEME_TEL ? uri->params :
 						    uri->user_params;
-	if (!user->len)
-		first = '\0';
-	else if (escaped)
-		first = sip_unescape_at(user, 0, &adv);
+	if (escaped)
+		first = sip_unescape_at(&user, 0, &adv);
 	else
-		first = user->p[0];
+		first = user.p[0];
 	/* RFC 3966 §5.1.5: a local number's context, when it is a global
-	 * number, is the number's prefix. */
+	 * number, is the number's prefix; a trunk prefix the number was
+	 * dialled with goes. */
 	if (first != '+' && params.len &&
 	    cf_sip_param(&params, "phone-context", &ctx) &&
 	    ctx.len && ctx.p[0] == '+') {
 		for (i = 0; i < ctx.len; i++)
 			if (ctx.p[i] == '+' || sip_is(ctx.p[i], SIP_C_DIGIT))
 				sip_put(dst, dst_size, &n, ctx.p[i]);
+		skip = sip_trunk_skip(&user, escaped, &ctx, plan);
+		user.p += skip;
+		user.len -= (uint32_t)skip;
 	}
 	if (!escaped) {
 		keep = n + 1 < dst_size ? dst_size - 1 - n : 0;
-		if (keep > user->len)
-			keep = user->len;
+		if (keep > user.len)
+			keep = user.len;
 		if (keep)
-			memcpy(dst + n, user->p, keep);
-		n += user->len;
+			memcpy(dst + n, user.p, keep);
+		n += user.len;
 	} else {
-		for (i = 0; i < user->len; i += adv) {
-			c = sip_unescape_at(user, i, &adv);
+		for (i = 0; i < user.len; i += adv) {
+			c = sip_unescape_at(&user, i, &adv);
 			sip_put(dst, dst_size, &n, c);
 		}
 	}
 	if (dst_size)
 		dst[n < dst_size ? n : dst_size - 1] = '\0';
 	return (int)n;
+}
+
+int
+cf_sip_uri_number(const struct cf_sip_uri *uri, char *dst, size_t dst_size)
+{
+	return sip_uri_number(uri, NULL, dst, dst_size);
 }
 
 bool

@@ -303,7 +303,12 @@ bool cf_sip_param(const struct cf_sip_span *params, const char *name,
  * The number a URI carries, %-decoded (%2B -> '+'), into @dst of
  * @dst_size bytes, NUL-terminated.  A local number with a global
  * phone-context (tel:5550180;phone-context=+1202, RFC 3966 §5.1.5) gets
- * the context's digits in front: "+12025550180".  Returns the length the
+ * the context's digits in front: "+12025550180".  When the context is a
+ * country code with a built-in plan (cf_numplan_builtin()) and the
+ * number is a national one written with that country's trunk prefix,
+ * the prefix goes: tel:010-6552-9988;phone-context=+86 is
+ * "+8610-6552-9988" (only when what is left is a valid national length:
+ * Russia's 8 also starts national numbers).  Returns the length the
  * number has (like snprintf: >= @dst_size means cut), or -1 when the URI
  * has no user part.
  */
@@ -323,14 +328,20 @@ bool cf_sip_uri_has_number(const struct cf_sip_uri *uri);
  *  - caller: the first P-Asserted-Identity that carries a number, else
  *    the From user part; a From of "anonymous" is present but invalid.
  *  - callee: the Request-URI user part, else (and for responses) To.
- *  - redirecting: the topmost Diversion entry, else the first
- *    History-Info entry when History-Info has more than one; forwarded
- *    is set when either is there.
+ *  - redirecting: the topmost Diversion entry, else History-Info's
+ *    last diverting party (RFC 7044: entries by index; the entry a
+ *    target tagged mp, with a cause URI parameter, or untagged was
+ *    retargeted from; rc and np are no diversion).  original called:
+ *    History-Info's first entry when it shows two diversions or more
+ *    (ISUP's Original Called Number likewise).  forwarded: a Diversion,
+ *    or History-Info showing a diversion (or several entries that do
+ *    not parse).
  *  - presentation restricted for Privacy id, header or user, else
  *    allowed; call reference = Call-ID; proto SIP.
- * Numbers are normalised %-decoded (with a tel: phone-context applied);
- * each party's raw text is the user part as received, %-escapes and all,
- * without user parameters.
+ * Numbers are normalised %-decoded (with a tel: phone-context applied,
+ * a trunk prefix under a context of @plan's country code read with
+ * @plan, else as cf_sip_uri_number() does); each party's raw text is the
+ * user part as received, %-escapes and all, without user parameters.
  *
  * Returns 0 or a negated enum cf_sip_err: -CF_SIP_ERR_BAD_URI when the
  * From (needed for want of a PAI), To or Request-URI does not parse, in

@@ -163,16 +163,20 @@ int cf_sip_reply_contact(char *buf, size_t size, const char *ruri,
  * from the bytes: every Via in order, the first From, To, Call-ID and
  * CSeq, a To tag added when the To parses and has none; header lines
  * that are not fields are skipped, a field cut off at the end is dropped,
- * a value with a bare NUL counts as absent.  A Warning names the error:
- * "Warning: 399 callfence \"bad-uri\"".  For a request that parses, the
- * text is exactly cf_sip_reply_bad_msg()'s.
+ * a value with a bare NUL counts as absent.  A From, To or Call-ID the
+ * request lacks is left out of the response (RFC 4475 §3.1.2.17, insuf:
+ * the client matches a response on its top Via's branch and the CSeq
+ * method, §17.1.3), so such a 400 is not a message cf_sip_parse()
+ * accepts.  A Warning names the error: "Warning: 399 callfence
+ * \"bad-uri\"".  For a request that parses, the text is exactly
+ * cf_sip_reply_bad_msg()'s.
  *
  * Returns the length like snprintf, or -1 when no response can be built
  * or routed: the bytes are a response or an ACK (neither is answered), the
- * first line is not "METHOD SP ... SIP/..." , or a Via, From, To, Call-ID
- * or CSeq ("number method") is missing, or there are more Vias than
- * CF_SIP_VIA_MAX.  Reads at most CF_SIP_MSG_MAX bytes.  For a stream, do
- * not answer CF_SIP_ERR_TRUNCATED: more bytes may come.
+ * first line is not "METHOD SP ... SIP/..." , or there is no Via or no
+ * CSeq ("number method"), or there are more Vias than CF_SIP_VIA_MAX.
+ * Reads at most CF_SIP_MSG_MAX bytes.  For a stream, do not answer
+ * CF_SIP_ERR_TRUNCATED: more bytes may come.
  */
 int cf_sip_reply_bad_request(char *buf, size_t size, const char *msg,
 			     size_t len, int err);

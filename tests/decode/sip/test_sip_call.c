@@ -6,6 +6,7 @@
 
 #include <callfence/call.h>
 #include <callfence/number.h>
+#include <callfence/ss7.h>
 
 #include "sip_test.h"
 
@@ -115,6 +116,13 @@ static const struct expect cases[] = {
 	  "1", 0, CF_EVENT_SETUP, 0,
 	  { "+12025550100", "5550180", NULL },
 	  { "12025550100", "12025550180", NULL }, NOERR, CF_PRES_ALLOWED,
+	  false },
+	{ "a national number with its trunk prefix under phone-context=+86",
+	  REQ("INVITE", "sip:01065529988;phone-context=+86@gw.example;"
+	      "user=phone", "<tel:010-6552-9988;phone-context=+86>", ""),
+	  "86", 0, CF_EVENT_SETUP, 0,
+	  { "010-6552-9988", "01065529988", NULL },
+	  { "861065529988", "861065529988", NULL }, NOERR, CF_PRES_ALLOWED,
 	  false },
 	{ "%2B in the Request-URI user: raw as received",
 	  REQ("INVITE", "sip:%2B1-202-555-0160@sbc.example;user=phone",
@@ -278,6 +286,233 @@ test_cases(void **state)
 }
 
 /*
+ * A caller with no number: a From without a user part, or an empty one,
+ * and no PAI that carries a number.  The caller party is absent exactly
+ * as an ISUP IAM without a Calling Party Number leaves it (the record is
+ * compared field by field with the one cf_isup_to_call() makes of such
+ * an IAM): not present, no raw text, no number, presentation, NAI, NPI
+ * and screening unknown.  A user part that is there but is no number is
+ * something else: present, and invalid.
+ */
+static const struct {
+	const char *what;
+	const char *from;
+	const char *extra;
+	bool present;
+	enum cf_num_err err;
+} no_number[] = {
+	{ "From without a user part", "<sip:gw.example>", "", false, 0 },
+	{ "addr-spec without a user part", "sip:gw.example", "", false, 0 },
+	{ "display name, no user, PAI naming a user",
+	  "\"Bank\" <sip:bank.example>",
+	  "P-Asserted-Identity: <sip:support@bank.example>\r\n", false, 0 },
+	{ "empty user part", "<sip:@gw.example>", "", false, 0 },
+	{ "empty user part with a context: not the context's digits",
+	  "<sip:;phone-context=+1202@gw.example;user=phone>", "", false, 0 },
+	{ "empty user part, Privacy: id", "<sip:gw.example>",
+	  "Privacy: id\r\n", false, 0 },
+	{ "a user that is no number is present, invalid",
+	  "<sip:alice@gw.example>", "", true, CF_NUM_NON_DIGIT },
+	{ "separators only: present, empty", "<sip:-@gw.example>", "", true,
+	  CF_NUM_EMPTY },
+};
+
+/* IAM, CIC 109: called national 800 555 010, no optional part, so no
+ * Calling Party Number (tests/decode/ss7 synthetic frame 9's ISUP). */
+static const uint8_t iam_no_calling[] = {
+	0x6d, 0x00, 0x01, 0x00, 0x01, 0x20, 0x0f, 0x00, 0x02, 0x00,
+	0x07, 0x83, 0x10, 0x08, 0x50, 0x55, 0x10, 0x00,
+};
+
+static void
+test_no_caller_number(void **state)
+{
+	const struct cf_numplan *plan = cf_numplan_builtin("1");
+	const struct cf_party *s, *i;
+	struct cf_isup_msg isup;
+	struct cf_call iam, call;
+	struct cf_sip_msg msg;
+	char text[1024];
+	size_t k;
+
+	assert_true(cf_isup_decode(iam_no_calling, sizeof(iam_no_calling), 0,
+				   &isup) > 0);
+	assert_int_equal(cf_isup_to_call(&isup, NULL, plan, &iam), 1);
+	i = &iam.party[CF_PARTY_CALLER];
+	assert_false(i->present);
+
+	for (k = 0; k < sizeof(no_number) / sizeof(no_number[0]); k++) {
+		print_message("%s\n", no_number[k].what);
+		snprintf(text, sizeof(text),
+			 REQ("INVITE", "sip:+12025550199@b.example", "%s",
+			     "%s"), no_number[k].from, no_number[k].extra);
+		assert_true(cf_sip_parse(&msg, text, strlen(text), 0) > 0);
+		cf_call_reset(&call);
+		assert_int_equal(cf_sip_to_call(&msg, plan, &call), 0);
+		s = &call.party[CF_PARTY_CALLER];
+		assert_null(cf_call_number(&call, CF_PARTY_CALLER));
+		assert_int_equal(s->present, no_number[k].present);
+		if (s->present) {
+			assert_int_equal(s->num.err, no_number[k].err);
+			continue;
+		}
+		assert_int_equal(s->raw_len, i->raw_len);
+		assert_string_equal(s->raw, i->raw);
+		assert_int_equal(s->raw_truncated, i->raw_truncated);
+		assert_int_equal(s->num.key, i->num.key);
+		assert_int_equal(s->num.len, i->num.len);
+		assert_string_equal(s->num.digits, i->num.digits);
+		assert_int_equal(s->num.err, i->num.err);
+		assert_int_equal(s->num.form, i->num.form);
+		assert_int_equal(s->num.domestic, i->num.domestic);
+		assert_int_equal(s->nai, i->nai);
+		assert_int_equal(s->npi, i->npi);
+		assert_int_equal(s->presentation, i->presentation);
+		assert_int_equal(s->screening, i->screening);
+		/* The call's presentation is still Privacy's. */
+		assert_int_equal(call.presentation,
+				 strstr(no_number[k].extra, "Privacy") ?
+				 CF_PRES_RESTRICTED : CF_PRES_ALLOWED);
+	}
+}
+
+/*
+ * History-Info (RFC 7044): entries ordered by index, the last diverting
+ * party as redirecting, the first entry as original called after two
+ * diversions.  Numbers: +1202555 then 0160 the number first called,
+ * 0170, 0180, 0190 the targets it went on to.
+ */
+#define HI(entries) \
+	REQ("INVITE", "sip:+12025550199@b.example", \
+	    "<sip:+12025550100@a.example>", "History-Info: " entries "\r\n")
+#define N(x) "<sip:+1202555" x "@b.example>"
+#define NC(x, cause) "<sip:+1202555" x "@b.example;cause=" cause ">"
+
+static const struct hi_expect {
+	const char *what;
+	const char *text;
+	const char *redirecting;	/* E.164, or NULL: absent */
+	const char *original;
+	bool forwarded;
+} hi_cases[] = {
+	{ "one hop: the first entry diverted",
+	  HI(N("0160") ";index=1," NC("0170", "302") ";index=1.1;mp=1"),
+	  "12025550160", NULL, true },
+	{ "two hops: the second diverting party; original is the first",
+	  HI(N("0160") ";index=1," NC("0170", "486") ";index=1.1;mp=1,"
+	     NC("0180", "302") ";index=1.1.1;mp=1.1"),
+	  "12025550170", "12025550160", true },
+	{ "three hops",
+	  HI(N("0160") ";index=1," NC("0170", "486") ";index=1.1;mp=1,"
+	     NC("0180", "408") ";index=1.1.1;mp=1.1,"
+	     NC("0190", "302") ";index=1.1.1.1;mp=1.1.1"),
+	  "12025550180", "12025550160", true },
+	{ "two hops out of order: read by index",
+	  HI(NC("0180", "302") ";index=1.1.1;mp=1.1," N("0160") ";index=1,"
+	     NC("0170", "486") ";index=1.1;mp=1"),
+	  "12025550170", "12025550160", true },
+	{ "index numbers compare as numbers: 1.10 after 1.2",
+	  HI(N("0160") ";index=1," NC("0180", "302") ";index=1.10;mp=1,"
+	     NC("0170", "486") ";index=1.2;mp=1,"
+	     NC("0190", "302") ";index=1.2.1;mp=1.2"),
+	  "12025550160", NULL, true },
+	{ "numbers past 254 compare as text: 1.300 after 1.4",
+	  HI(N("0160") ";index=1," NC("0180", "302") ";index=1.300;mp=1,"
+	     NC("0170", "486") ";index=1.4;mp=1,"
+	     NC("0190", "302") ";index=1.4.1;mp=1.4"),
+	  "12025550160", NULL, true },
+	{ "nine levels deep, out of order",
+	  HI(N("0169") ";index=1.1.1.1.1.1.1.1.1," N("0161") ";index=1,"
+	     N("0162") ";index=1.1," N("0163") ";index=1.1.1,"
+	     N("0164") ";index=1.1.1.1," N("0165") ";index=1.1.1.1.1,"
+	     N("0166") ";index=1.1.1.1.1.1,"
+	     N("0168") ";index=1.1.1.1.1.1.1.1,"
+	     N("0167") ";index=1.1.1.1.1.1.1"),
+	  "12025550168", "12025550161", true },
+	{ "mp then rc: the contact of the user diverted to is no hop",
+	  HI(N("0160") ";index=1," NC("0170", "302") ";index=1.1;mp=1,"
+	     "<sip:+12025550170@192.0.2.7>;index=1.1.1;rc=1.1"),
+	  "12025550160", NULL, true },
+	{ "rc alone: delivered to the callee's own contact, no forwarding",
+	  HI(N("0160") ";index=1,"
+	     "<sip:+12025550160@192.0.2.7>;index=1.1;rc=1"),
+	  NULL, NULL, false },
+	{ "np then mp: the unchanged entry is the diverting one",
+	  HI(N("0160") ";index=1," N("0160") ";index=1.1;np=1,"
+	     NC("0180", "302") ";index=1.1.1;mp=1.1"),
+	  "12025550160", NULL, true },
+	{ "mp names the party retargeted from, past a contact",
+	  HI(N("0160") ";index=1,"
+	     "<sip:+12025550170@192.0.2.7>;index=1.1;rc=1,"
+	     NC("0180", "302") ";index=1.1.1;mp=1"),
+	  "12025550160", NULL, true },
+	{ "a failed branch is not on the path of the request",
+	  HI(N("0160") ";index=1,"
+	     "<sip:+12025550170@b.example?Reason=SIP%3Bcause%3D486>"
+	     ";index=1.1;mp=1,"
+	     NC("0180", "408") ";index=1.1.1;mp=1.1,"
+	     NC("0190", "486") ";index=1.2;mp=1"),
+	  "12025550160", NULL, true },
+	{ "cause without tags (RFC 4458) marks the diversion",
+	  HI(N("0160") ";index=1," NC("0170", "486") ";index=1.1,"
+	     NC("0180", "302") ";index=1.1.1"),
+	  "12025550170", "12025550160", true },
+	{ "no tags (RFC 4244): every entry a hop",
+	  HI(N("0160") ";index=1," N("0170") ";index=1.1,"
+	     N("0180") ";index=1.1.1"),
+	  "12025550170", "12025550160", true },
+	{ "no index: the order of the message",
+	  HI(N("0160") "," N("0170") "," N("0180")),
+	  "12025550170", "12025550160", true },
+	{ "flat numbering: 1, 2, 3 as a chain",
+	  HI(N("0160") ";index=1," NC("0170", "486") ";index=2;mp=1,"
+	     NC("0180", "302") ";index=3;mp=2"),
+	  "12025550170", "12025550160", true },
+	{ "entries that do not parse: retargeted, nobody named",
+	  HI(N("0160") "x;index=1," N("0170") "y;index=1.1;mp=1"),
+	  NULL, NULL, true },
+	{ "Diversion comes first: History-Info is not read",
+	  REQ("INVITE", "sip:+12025550199@b.example",
+	      "<sip:+12025550100@a.example>",
+	      "Diversion: <tel:+12025550150>;reason=no-answer\r\n"
+	      "History-Info: " N("0160") ";index=1," NC("0170", "486")
+	      ";index=1.1;mp=1," NC("0180", "302") ";index=1.1.1;mp=1.1\r\n"),
+	  "12025550150", NULL, true },
+};
+
+static void
+test_history_info(void **state)
+{
+	struct cf_sip_msg msg;
+	struct cf_call call;
+	size_t i;
+
+	for (i = 0; i < sizeof(hi_cases) / sizeof(hi_cases[0]); i++) {
+		const struct hi_expect *c = &hi_cases[i];
+		const struct cf_party *r, *o;
+
+		print_message("%s\n", c->what);
+		assert_true(cf_sip_parse(&msg, c->text, strlen(c->text),
+					 0) > 0);
+		cf_call_reset(&call);
+		assert_int_equal(cf_sip_to_call(&msg, cf_numplan_builtin("1"),
+						&call), 0);
+		r = &call.party[CF_PARTY_REDIRECTING];
+		o = &call.party[CF_PARTY_ORIGINAL_CALLED];
+		assert_int_equal(r->present, c->redirecting != NULL);
+		if (c->redirecting)
+			assert_string_equal(r->num.digits, c->redirecting);
+		assert_int_equal(o->present, c->original != NULL);
+		if (c->original)
+			assert_string_equal(o->num.digits, c->original);
+		assert_int_equal(call.forwarded, c->forwarded);
+		/* The callee is the Request-URI's, whatever the history. */
+		assert_string_equal(call.party[CF_PARTY_CALLEE].num.digits,
+				    "12025550199");
+	}
+}
+
+/*
  * The synthetic edge capture, end to end, against what its truth file
  * says and what callfence adds on top (normalised numbers).
  */
@@ -375,6 +610,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_synthetic),
+		cmocka_unit_test(test_history_info),
+		cmocka_unit_test(test_no_caller_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,6 +87,36 @@ static const struct uri_vec uris[] = {
 	  "phone-context=+1202;npdi;rn=+12025550999", false, "+12025550180" },
 	{ "tel:5550180;phone-context=+1-202", CF_SIP_SCHEME_TEL, "5550180",
 	  A, A, 0, "phone-context=+1-202", false, "+12025550180" },
+	/* A national number written with its trunk prefix under a country
+	 * code context: the prefix goes (+86 10..., not +86 010...). */
+	{ "tel:010-6552-9988;phone-context=+86", CF_SIP_SCHEME_TEL,
+	  "010-6552-9988", A, A, 0, "phone-context=+86", false,
+	  "+8610-6552-9988" },
+	{ "sip:%301065529988;phone-context=%2B86@gw;user=phone",
+	  CF_SIP_SCHEME_SIP, "%301065529988", "phone-context=%2B86", "gw", 0,
+	  "user=phone", true, "01065529988" },
+	{ "sip:01065529988;phone-context=+86@gw;user=phone",
+	  CF_SIP_SCHEME_SIP, "01065529988", "phone-context=+86", "gw", 0,
+	  "user=phone", true, "+861065529988" },
+	{ "tel:1-202-555-0100;phone-context=+1", CF_SIP_SCHEME_TEL,
+	  "1-202-555-0100", A, A, 0, "phone-context=+1", false,
+	  "+1202-555-0100" },
+	{ "tel:(0)20-7946-0000;phone-context=+44", CF_SIP_SCHEME_TEL,
+	  "(0)20-7946-0000", A, A, 0, "phone-context=+44", false,
+	  "+4420-7946-0000" },
+	/* Without it, or when what is left is no national number, the
+	 * context only prefixes: Russia's trunk 8 starts numbers too; a
+	 * context longer than a country code is an area, not a country. */
+	{ "tel:1065529988;phone-context=+86", CF_SIP_SCHEME_TEL, "1065529988",
+	  A, A, 0, "phone-context=+86", false, "+861065529988" },
+	{ "tel:8121234567;phone-context=+7", CF_SIP_SCHEME_TEL, "8121234567",
+	  A, A, 0, "phone-context=+7", false, "+78121234567" },
+	{ "tel:88121234567;phone-context=+7", CF_SIP_SCHEME_TEL, "88121234567",
+	  A, A, 0, "phone-context=+7", false, "+78121234567" },
+	{ "tel:065529988;phone-context=+8610", CF_SIP_SCHEME_TEL, "065529988",
+	  A, A, 0, "phone-context=+8610", false, "+8610065529988" },
+	{ "tel:0123;phone-context=+999", CF_SIP_SCHEME_TEL, "0123", A, A, 0,
+	  "phone-context=+999", false, "+9990123" },
 	/* A domain context says nothing about digits: left alone. */
 	{ "tel:7042;phone-context=example.com", CF_SIP_SCHEME_TEL, "7042", A,
 	  A, 0, "phone-context=example.com", false, "7042" },
@@ -94,6 +124,9 @@ static const struct uri_vec uris[] = {
 	{ "sip:5550180;phone-context=+1202@gw;user=phone", CF_SIP_SCHEME_SIP,
 	  "5550180", "phone-context=+1202", "gw", 0, "user=phone", true,
 	  "+12025550180" },
+	/* An empty local number is no number, context or not. */
+	{ "sip:;phone-context=+1202@gw;user=phone", CF_SIP_SCHEME_SIP, "",
+	  "phone-context=+1202", "gw", 0, "user=phone", true, "" },
 	/* Other schemes are kept whole. */
 	{ "urn:service:sos", CF_SIP_SCHEME_OTHER, A, A, A, 0, A, false, NULL },
 };
