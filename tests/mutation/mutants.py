@@ -123,6 +123,12 @@ MUTANTS = [
                  '\t\tcf_sip_reply_unavailable(p);\n',
                  '\tif (pol == CF_SCREEN_FAIL_CLOSED) {\n'
                  '\t\tcf_sip_reply_allow(p);\n', 1)]),
+    dict(name='events-stay-home',
+         what='answers and releases decoded on one core never reach the '
+              'core that judged their set-up (hand_event keeps them)',
+         build='plain', tests=['suite:pipeline'] + DAEMON,
+         edits=[(SCREEN, '\t\tj = claim(w, i, 0, &none);\n',
+                 '\t\tcontinue;\n\t\tj = claim(w, i, 0, &none);\n', 1)]),
 ]
 BY_NAME = {m['name']: m for m in MUTANTS}
 
