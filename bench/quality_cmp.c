@@ -41,9 +41,15 @@ struct map {
 #define TAG_RULE(r)	((uint32_t)(r) + 2u)
 
 static size_t
+hash_of(uint64_t key, uint32_t tag)
+{
+	return (size_t)cf_hash64(key ^ (uint64_t)tag << 48);
+}
+
+static size_t
 map_slot(const struct map *m, uint64_t key, uint32_t tag)
 {
-	return (size_t)cf_hash64(key ^ (uint64_t)tag << 48) & m->mask;
+	return hash_of(key, tag) & m->mask;
 }
 
 static struct map_entry *
@@ -70,8 +76,7 @@ map_grow(struct map *m)
 	for (i = 0; m->e && i <= m->mask; i++) {
 		if (!m->e[i].tag)
 			continue;
-		j = (size_t)cf_hash64(m->e[i].key ^ (uint64_t)m->e[i].tag << 48) &
-		    (n - 1);
+		j = hash_of(m->e[i].key, m->e[i].tag) & (n - 1);
 		while (e[j].tag)
 			j = (j + 1) & (n - 1);
 		e[j] = m->e[i];
@@ -179,8 +184,9 @@ static unsigned int
 matched(const struct quality_cmp *c, const struct cf_verdict *v,
 	unsigned int *out)
 {
-	unsigned int i, k = 0, d = v->rule_index < 0 ? c->n_rules :
-						      (unsigned int)v->rule_index;
+	unsigned int i, k = 0;
+	unsigned int d = v->rule_index < 0 ? c->n_rules :
+					     (unsigned int)v->rule_index;
 	unsigned int m = v->monitor_count < CF_VERDICT_MONITOR_MAX ?
 			 v->monitor_count : CF_VERDICT_MONITOR_MAX;
 
@@ -328,7 +334,8 @@ quality_cmp_call(struct quality_cmp *c, const struct cf_call *call,
 		 struct quality_plane *p1, const struct cf_verdict *vn,
 		 struct quality_plane *pn, unsigned int wn)
 {
-	unsigned int m1[CF_VERDICT_MONITOR_MAX + 1], mn[CF_VERDICT_MONITOR_MAX + 1];
+	unsigned int m1[CF_VERDICT_MONITOR_MAX + 1];
+	unsigned int mn[CF_VERDICT_MONITOR_MAX + 1];
 	unsigned int k1 = matched(c, one, m1), kn = matched(c, vn, mn);
 	unsigned int d1 = m1[k1 - 1], dn = mn[kn - 1], top, i, j;
 	bool legit = l && is_legit(l->cls), same, trial_same;
@@ -550,9 +557,10 @@ report_rules(const struct quality_cmp *c, FILE *out)
 		    !q->floods.one_only && !q->floods.n_only)
 			continue;
 		if (!any)
-			fprintf(out, "\nfirst hit per callee, rules that differ "
-				"or caught a flood (delay d: N workers minus 1, "
-				"in calls to the callee)\n%-24s %-8s %8s %8s "
+			fprintf(out, "\nfirst hit per callee, rules that "
+				"differ or caught a flood (delay d: N workers "
+				"minus 1, in calls to the callee)\n"
+				"%-24s %-8s %8s %8s "
 				"%7s %7s %9s %9s %8s %6s %6s\n", "rule",
 				"callees", "hit", "both", "1 only", "N only",
 				"first 1", "first N", "mean |d|", "min",

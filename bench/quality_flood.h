@@ -8,9 +8,10 @@
  * callee's distinct callers climb from 0 at that rate, and the call on
  * which a rule first sees the flood is the measure of its detection.
  *
- * Set-ups only (SIP, national ingress): distinct-callers counts set-ups,
- * and the calls of a storm are not answered in time to matter.  The
- * same configuration gives the same calls.
+ * SIP on national ingress; each call is released unanswered 3 s after
+ * its set-up (a storm's callers hang up), so no call stays open in the
+ * heuristics' open-call tables.  The same configuration gives the same
+ * calls.
  */
 #ifndef CALLFENCE_BENCH_QUALITY_FLOOD_H
 #define CALLFENCE_BENCH_QUALITY_FLOOD_H
@@ -36,8 +37,8 @@ struct quality_flood *quality_flood_new(const struct quality_flood_cfg *cfg,
 					const struct cf_numplan *plan);
 void quality_flood_free(struct quality_flood *f);
 
-/* The next flood set-up, if it comes at or before @until_ns: true with
- * *@call set. */
+/* The next flood event (a set-up or a release), if it comes at or
+ * before @until_ns: true with *@call set. */
 bool quality_flood_next(struct quality_flood *f, uint64_t until_ns,
 			struct cf_call *call);
 

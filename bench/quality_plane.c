@@ -111,7 +111,8 @@ quality_plane_event(struct quality_plane *q, const struct cf_call *call,
 	/* Answers and releases: short and concurrent calls. */
 	owner = cf_plane_event_owner(w0, call);
 	if (owner != CF_PLANE_ALL) {
-		cf_plane_observe(give(q, (unsigned int)owner, call->rx_ns), call);
+		cf_plane_observe(give(q, (unsigned int)owner, call->rx_ns),
+				 call);
 		return -1;
 	}
 	for (i = 0; i < q->n; i++)
