@@ -563,7 +563,7 @@ report_rules(const struct quality_cmp *c, FILE *out)
 				"%-24s %-8s %8s %8s "
 				"%7s %7s %9s %9s %8s %6s %6s\n", "rule",
 				"callees", "hit", "both", "1 only", "N only",
-				"first 1", "first N", "mean |d|", "min",
+				"before 1", "before N", "mean |d|", "min",
 				"max");
 		any = true;
 		for (f = 0; f < 2; f++) {

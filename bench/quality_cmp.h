@@ -47,7 +47,8 @@ struct quality_victims {
 	int64_t delay_sum;		/* N minus one, over both */
 	int64_t delay_min, delay_max;
 	uint64_t delay_abs_sum;
-	uint64_t first_one_sum, first_n_sum;	/* over both */
+	/* Calls to the callee before the first hit, over both. */
+	uint64_t first_one_sum, first_n_sum;
 };
 
 /* What one rule did in the two runs. */
