@@ -303,9 +303,8 @@ cmd_quality(int argc, char **argv)
 	FILE *diff_log = NULL;
 	unsigned int n_rules = 0;
 	uint64_t t0, t1, events = 0, v64;
-	struct cf_call call, fcall;
-	struct gen_label l;
-	bool compare = false, have;
+	struct quality_traffic traffic = { 0 };
+	bool compare = false;
 	int i, rc = 2;
 
 	gen_config_default(&cfg);
@@ -472,32 +471,27 @@ cmd_quality(int argc, char **argv)
 			pcfg.workers, (unsigned long long)pcfg.steer_seed);
 	fputc('\n', stderr);
 	t0 = bench_now_ns();
-	have = gen_next(g, &call, &l);
+	traffic.gen = g;
+	traffic.flood = flood;
 	for (;;) {
-		const struct cf_call *c = &call;
+		const struct gen_label *l;
+		const struct cf_call *c = quality_traffic_next(&traffic, &l);
 		struct cf_verdict v, v1;
 		int on;
 
-		/* A flood's set-ups, in time order before the generator's
-		 * next event (and after its last). */
-		if (flood && quality_flood_next(flood,
-				have ? call.rx_ns : UINT64_MAX, &fcall))
-			c = &fcall;
-		else if (!have)
+		if (!c)
 			break;
 		events++;
 		on = quality_plane_event(plane, c, &v);
 		if (ref)
 			quality_plane_event(ref, c, &v1);
-		if (on >= 0 && ((c == &call && count(&t, &l, &v) < 0) ||
-				(cmp && quality_cmp_call(cmp, c,
-					c == &call ? &l : NULL, &v1, ref, &v,
-					plane, (unsigned int)on) < 0))) {
+		/* Flood calls (no label) are outside the class table. */
+		if (on >= 0 && ((l && count(&t, l, &v) < 0) ||
+				(cmp && quality_cmp_call(cmp, c, l, &v1, ref,
+					&v, plane, (unsigned int)on) < 0))) {
 			fprintf(stderr, "callfence-bench quality: out of memory\n");
 			goto out;
 		}
-		if (c == &call)
-			have = gen_next(g, &call, &l);
 	}
 	t1 = bench_now_ns();
 	fprintf(stderr, "%llu events (%llu calls) generated and judged in %.1f s "

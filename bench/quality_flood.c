@@ -183,3 +183,24 @@ quality_flood_calls(const struct quality_flood *q)
 {
 	return q->made;
 }
+
+const struct cf_call *
+quality_traffic_next(struct quality_traffic *t, const struct gen_label **label)
+{
+	if (!t->read) {
+		t->have = gen_next(t->gen, &t->call, &t->label);
+		t->read = true;
+	}
+	/* A flood's events before the generator's next (and after its
+	 * last). */
+	if (t->flood && quality_flood_next(t->flood,
+			t->have ? t->call.rx_ns : UINT64_MAX, &t->fcall)) {
+		*label = NULL;
+		return &t->fcall;
+	}
+	if (!t->have)
+		return NULL;
+	t->read = false;
+	*label = &t->label;
+	return &t->call;
+}

@@ -22,6 +22,8 @@
 #include <callfence/call.h>
 #include <callfence/number.h>
 
+#include "gen/gen.h"
+
 struct quality_flood_cfg {
 	unsigned int floods;		/* callees flooded, at most 10 000 */
 	double per_min;			/* calls (new callers) a minute */
@@ -44,5 +46,22 @@ bool quality_flood_next(struct quality_flood *f, uint64_t until_ns,
 
 /* Set-ups made so far. */
 uint64_t quality_flood_calls(const struct quality_flood *f);
+
+/* The generator's events and the floods' merged in time order: set
+ * gen (and flood, or NULL for none), zero the rest. */
+struct quality_traffic {
+	struct gen *gen;
+	struct quality_flood *flood;
+	/* The generator's next event, read ahead of the floods'. */
+	struct cf_call call, fcall;
+	struct gen_label label;
+	bool have, read;
+};
+
+/* The next event, valid until the next call: the generator's with
+ * *@label its label, or a flood's with *@label NULL.  NULL after the
+ * last. */
+const struct cf_call *quality_traffic_next(struct quality_traffic *t,
+					   const struct gen_label **label);
 
 #endif

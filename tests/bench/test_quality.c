@@ -37,7 +37,7 @@
 /* @calls of a busy gateway, 83 a second, among a million subscribers:
  * the most called numbers get 20 to 60 distinct callers a minute. */
 static void
-traffic(struct gen_config *cfg, uint64_t calls)
+traffic_cfg(struct gen_config *cfg, uint64_t calls)
 {
 	gen_config_default(cfg);
 	cfg->seed = 11;
@@ -83,16 +83,14 @@ run(struct run *r, const struct quality_plane_cfg *cfg, unsigned int n,
 {
 	static const char *const names[3] = { "blacklist", "dno", "roaming" };
 	struct gen_config gcfg;
+	struct quality_traffic tr = { 0 };
 	struct quality_flood *flood = NULL;
 	struct cf_verdict v1, v;
-	struct cf_call call, fcall;
-	struct gen_label l;
 	struct gen *g;
 	unsigned int i;
-	bool have;
 
 	memset(r, 0, sizeof(*r));
-	traffic(&gcfg, calls);
+	traffic_cfg(&gcfg, calls);
 	g = gen_new(&gcfg);
 	assert_non_null(g);
 	if (floods) {
@@ -122,15 +120,14 @@ run(struct run *r, const struct quality_plane_cfg *cfg, unsigned int n,
 					    cfg[i].workers);
 		assert_non_null(r->cmp[i]);
 	}
-	have = gen_next(g, &call, &l);
+	tr.gen = g;
+	tr.flood = flood;
 	for (;;) {
-		const struct cf_call *c = &call;
+		const struct gen_label *l;
+		const struct cf_call *c = quality_traffic_next(&tr, &l);
 		int on1;
 
-		if (flood && quality_flood_next(flood,
-				have ? call.rx_ns : UINT64_MAX, &fcall))
-			c = &fcall;
-		else if (!have)
+		if (!c)
 			break;
 		on1 = quality_plane_event(r->one, c, &v1);
 		for (i = 0; i < n; i++) {
@@ -139,12 +136,9 @@ run(struct run *r, const struct quality_plane_cfg *cfg, unsigned int n,
 			assert_int_equal(on < 0, on1 < 0);
 			if (on >= 0)
 				assert_int_equal(quality_cmp_call(r->cmp[i],
-					c, c == &call ? &l : NULL, &v1,
-					r->one, &v, r->plane[i],
+					c, l, &v1, r->one, &v, r->plane[i],
 					(unsigned int)on), 0);
 		}
-		if (c == &call)
-			have = gen_next(g, &call, &l);
 	}
 	for (i = 0; i < n; i++)
 		quality_cmp_finish(r->cmp[i]);
