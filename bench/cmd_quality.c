@@ -11,21 +11,29 @@
  * The traffic is generated in memory (no pcap), so ten million calls take
  * seconds; the generator's lists are written to a directory and replace
  * the rules' lists of the same names.  The data plane judges everything
- * with one worker owning every caller (cf_plane_judge, as replay, the tap
- * and the daemon do): set-ups through the rules, answers and releases to
- * the heuristics (cf_plane_observe), a plane pass every 256 events.
+ * (cf_plane_judge, as replay, the tap and the daemon do): set-ups through
+ * the rules, answers and releases to the heuristics (cf_plane_observe),
+ * a plane pass every 256 events a worker is given.  With --workers N it
+ * has N workers, each set-up judged on the one that owns its caller's
+ * block, all driven from this thread (quality_plane.h); with
+ * --compare-workers N a one-worker plane judges the same traffic beside
+ * it and every call is compared (quality_cmp.h); --floods N lays N
+ * inbound floods over the traffic (quality_flood.h), for callee-keyed
+ * rules to catch.
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <callfence/heur.h>
 #include <callfence/plane.h>
 #include <callfence/ruleset.h>
 
 #include "bench.h"
 #include "bench_util.h"
+#include "quality_cmp.h"
+#include "quality_flood.h"
+#include "quality_plane.h"
 
 #define MAX_LISTS	16
 
@@ -63,11 +71,26 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: callfence-bench quality --rules RULES [GENERATOR OPTIONS]\n"
 		"       [--lists DIR] [--use-gen-list NAME]... [--list NAME=FILE]...\n"
-		"       [--csv FILE]\n"
+		"       [--csv FILE] [--workers N | --compare-workers N]\n"
+		"       [--steer-seed S] [--diff-log FILE] [--misroute-every K]\n"
+		"       [--floods N [--flood-rate PER_MIN] [--flood-duration S]]\n"
 		"Generator options as for `callfence-bench gen` (--calls, --seed, ...).\n"
 		"The generator's lists go to --lists DIR (default: a temporary\n"
 		"directory); each --use-gen-list NAME (default: blacklist, dno,\n"
-		"roaming) replaces the rules' list NAME with the generated one.\n");
+		"roaming) replaces the rules' list NAME with the generated one.\n"
+		"--workers N judges on a data plane of N workers (default 1), each\n"
+		"set-up on the owner of its caller's block, steered with a key drawn\n"
+		"from --steer-seed S (default 1).  --compare-workers N does the same\n"
+		"and judges the traffic on one worker beside it: calls, rules and\n"
+		"callees that differ, and the callee distinct-callers estimate's\n"
+		"error; --diff-log FILE lists each call that differs.\n"
+		"--misroute-every K judges every K-th set-up off its owner: a\n"
+		"self-check that the comparison sees a steering bug.\n"
+		"--floods N adds N inbound floods: each a callee outside the\n"
+		"population called by new callers at PER_MIN a minute (default\n"
+		"120) for S seconds (default 300), starting within the span; they\n"
+		"are not in the class table, and the comparison reports the call\n"
+		"on which each rule first caught each flood.\n");
 }
 
 static int
@@ -229,16 +252,31 @@ report(FILE *out, const struct tally *t, const struct cf_ruleset *rs,
 	}
 }
 
-/* Heuristic memory of the worker's tables.  In a pass. */
-static size_t
-heur_memory(const struct cf_plane_worker *w, unsigned int n)
+/* The rules with the generated lists in place of theirs. */
+static int
+load_rules(const char *rules, const struct cf_list_override *lists,
+	   size_t n_lists, struct cf_ruleset **out, struct cf_diag *diag)
 {
-	size_t sum = 0;
-	unsigned int i;
+	if (cf_rules_open(rules, &(struct cf_rules_opts){ lists, n_lists },
+			  out, diag) < 0) {
+		cf_diag_print(diag, stderr);
+		return -1;
+	}
+	return 0;
+}
 
-	for (i = 0; i < n; i++)
-		sum += cf_heur_memory(cf_plane_heur(w, i));
-	return sum;
+static int
+parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 int
@@ -249,17 +287,24 @@ cmd_quality(int argc, char **argv)
 	const char *gen_lists[MAX_LISTS];
 	char paths[MAX_LISTS][4096], tmpdir[] = "/tmp/callfence-quality-XXXXXX";
 	const char *rules = NULL, *lists_dir = NULL, *csv_path = NULL;
+	const char *diff_path = NULL;
+	struct quality_flood_cfg fcfg = { .per_min = 120, .duration_s = 300 };
+	struct quality_flood *flood = NULL;
 	size_t n_lists = 0, n_gen = 0, k;
-	struct cf_plane *plane = NULL;
-	struct cf_plane_worker *w = NULL;
+	struct quality_plane_cfg pcfg = { .workers = 1, .steer_seed = 1 };
+	struct quality_plane *plane = NULL, *ref = NULL;
+	struct quality_cmp *cmp = NULL;
 	struct cf_ruleset *loaded = NULL;
 	const struct cf_ruleset *rs = NULL;
 	struct tally t = { 0 };
 	struct gen_config cfg;
 	struct cf_diag diag;
 	struct gen *g = NULL;
+	FILE *diff_log = NULL;
 	unsigned int n_rules = 0;
-	uint64_t t0, t1, events = 0;
+	uint64_t t0, t1, events = 0, v64;
+	struct quality_traffic traffic = { 0 };
+	bool compare = false;
 	int i, rc = 2;
 
 	gen_config_default(&cfg);
@@ -279,6 +324,42 @@ cmd_quality(int argc, char **argv)
 			lists_dir = argv[++i];
 		} else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
 			csv_path = argv[++i];
+		} else if ((strcmp(argv[i], "--workers") == 0 ||
+			    strcmp(argv[i], "--compare-workers") == 0) &&
+			   i + 1 < argc) {
+			if (strcmp(argv[i], "--compare-workers") == 0)
+				compare = true;
+			if (parse_count(argv[i + 1], CF_PLANE_WORKERS_MAX,
+					&v64) < 0 || v64 == 0) {
+				fprintf(stderr, "callfence-bench quality: %s: "
+					"1 to %u workers\n", argv[i],
+					CF_PLANE_WORKERS_MAX);
+				goto out;
+			}
+			pcfg.workers = (unsigned int)v64;
+			i++;
+		} else if (strcmp(argv[i], "--steer-seed") == 0 && i + 1 < argc) {
+			if (parse_count(argv[++i], UINT64_MAX, &pcfg.steer_seed) < 0) {
+				fprintf(stderr, "callfence-bench quality: bad value for --steer-seed\n");
+				goto out;
+			}
+		} else if (strcmp(argv[i], "--misroute-every") == 0 && i + 1 < argc) {
+			if (parse_count(argv[++i], UINT64_MAX, &pcfg.misroute_every) < 0) {
+				fprintf(stderr, "callfence-bench quality: bad value for --misroute-every\n");
+				goto out;
+			}
+		} else if (strcmp(argv[i], "--diff-log") == 0 && i + 1 < argc) {
+			diff_path = argv[++i];
+		} else if (strcmp(argv[i], "--floods") == 0 && i + 1 < argc) {
+			if (parse_count(argv[++i], 10000, &v64) < 0) {
+				fprintf(stderr, "callfence-bench quality: --floods: 0 to 10000\n");
+				goto out;
+			}
+			fcfg.floods = (unsigned int)v64;
+		} else if (strcmp(argv[i], "--flood-rate") == 0 && i + 1 < argc) {
+			fcfg.per_min = strtod(argv[++i], NULL);
+		} else if (strcmp(argv[i], "--flood-duration") == 0 && i + 1 < argc) {
+			fcfg.duration_s = strtod(argv[++i], NULL);
 		} else if (strcmp(argv[i], "--use-gen-list") == 0 && i + 1 < argc &&
 			   n_gen < MAX_LISTS) {
 			gen_lists[n_gen++] = argv[++i];
@@ -302,7 +383,7 @@ cmd_quality(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!rules) {
+	if (!rules || (diff_path && !compare)) {
 		usage(stderr);
 		goto out;
 	}
@@ -311,6 +392,15 @@ cmd_quality(int argc, char **argv)
 	if (!g) {
 		fprintf(stderr, "callfence-bench quality: unusable generator configuration\n");
 		goto out;
+	}
+	if (fcfg.floods) {
+		fcfg.span_s = cfg.duration_s;
+		fcfg.seed = cfg.seed;
+		flood = quality_flood_new(&fcfg, gen_plan(g));
+		if (!flood) {
+			fprintf(stderr, "callfence-bench quality: unusable flood configuration\n");
+			goto out;
+		}
 	}
 	if (!lists_dir) {
 		if (!mkdtemp(tmpdir)) {
@@ -330,24 +420,38 @@ cmd_quality(int argc, char **argv)
 		snprintf(paths[k], sizeof(paths[k]), "%s/%s.txt", lists_dir, gen_lists[k]);
 		lists[n_lists++] = (struct cf_list_override){ gen_lists[k], paths[k] };
 	}
-	if (cf_rules_open(rules, &(struct cf_rules_opts){ lists, n_lists },
-			  &loaded, &diag) < 0) {
-		cf_diag_print(&diag, stderr);
+	if (load_rules(rules, lists, n_lists, &loaded, &diag) < 0)
 		goto out;
-	}
-	/* The data plane every front end runs, with one worker: its judge
-	 * step, heuristics and passes, as replay and the daemon. */
-	plane = cf_plane_new(&(struct cf_plane_cfg){ .workers = 1 });
-	if (!plane || cf_plane_publish(plane, loaded) < 0) {
-		if (!plane)
-			cf_ruleset_free(loaded);
+	/* The data plane every front end runs: its judge step, heuristics
+	 * and passes, as replay and the daemon. */
+	plane = quality_plane_new(&pcfg, loaded);
+	if (!plane) {
 		fprintf(stderr, "callfence-bench quality: out of memory\n");
 		goto out;
 	}
-	w = cf_plane_worker(plane, 0);
-	cf_plane_begin(w);
-	rs = cf_plane_ruleset(w);
+	rs = quality_plane_ruleset(plane);
 	n_rules = cf_ruleset_rule_count(rs);
+	if (compare) {
+		/* What replay does: the same rules on one worker. */
+		if (load_rules(rules, lists, n_lists, &loaded, &diag) < 0)
+			goto out;
+		ref = quality_plane_new(&(struct quality_plane_cfg){
+			.workers = 1, .steer_seed = pcfg.steer_seed }, loaded);
+		cmp = ref ? quality_cmp_new(rs, pcfg.workers) : NULL;
+		if (!cmp) {
+			fprintf(stderr, "callfence-bench quality: out of memory\n");
+			goto out;
+		}
+		if (diff_path) {
+			diff_log = fopen(diff_path, "w");
+			if (!diff_log) {
+				fprintf(stderr, "callfence-bench quality: %s: %s\n",
+					diff_path, strerror(errno));
+				goto out;
+			}
+			quality_cmp_set_log(cmp, diff_log);
+		}
+	}
 	t.rule_fraud = calloc(n_rules + 1, sizeof(uint64_t));
 	t.rule_legit = calloc(n_rules + 1, sizeof(uint64_t));
 	t.mon_fraud = calloc(n_rules + 1, sizeof(uint64_t));
@@ -359,29 +463,32 @@ cmd_quality(int argc, char **argv)
 
 	bench_print_machine(stderr);
 	fprintf(stderr, "heuristic state: %u tables, %.1f MiB of %.1f MiB "
-		"memory-per-core\n", cf_ruleset_heur_count(rs),
-		(double)heur_memory(w, cf_ruleset_heur_count(rs)) / (1 << 20),
+		"memory-per-core", cf_ruleset_heur_count(rs),
+		(double)quality_plane_heur_memory(plane) / (1 << 20),
 		(double)cf_ruleset_heur_memory(rs) / (1 << 20));
+	if (pcfg.workers > 1)
+		fprintf(stderr, ", on each of %u workers (steering seed %llu)",
+			pcfg.workers, (unsigned long long)pcfg.steer_seed);
+	fputc('\n', stderr);
 	t0 = bench_now_ns();
+	traffic.gen = g;
+	traffic.flood = flood;
 	for (;;) {
-		struct cf_verdict v;
-		struct gen_label l;
-		struct cf_call call;
+		const struct gen_label *l;
+		const struct cf_call *c = quality_traffic_next(&traffic, &l);
+		struct cf_verdict v, v1;
+		int on;
 
-		if (!gen_next(g, &call, &l))
+		if (!c)
 			break;
-		/* Passes of 256 events, as the tap and replay make them. */
-		if (++events % 256 == 0) {
-			cf_plane_end(w, call.rx_ns);
-			cf_plane_begin(w);
-		}
-		if (call.event != CF_EVENT_SETUP) {
-			/* Answers and releases: short and concurrent calls. */
-			cf_plane_observe(w, &call);
-			continue;
-		}
-		cf_plane_judge(w, &call, &v);
-		if (count(&t, &l, &v) < 0) {
+		events++;
+		on = quality_plane_event(plane, c, &v);
+		if (ref)
+			quality_plane_event(ref, c, &v1);
+		/* Flood calls (no label) are outside the class table. */
+		if (on >= 0 && ((l && count(&t, l, &v) < 0) ||
+				(cmp && quality_cmp_call(cmp, c, l, &v1, ref,
+					&v, plane, (unsigned int)on) < 0))) {
 			fprintf(stderr, "callfence-bench quality: out of memory\n");
 			goto out;
 		}
@@ -392,20 +499,34 @@ cmd_quality(int argc, char **argv)
 		(unsigned long long)cfg.calls, (double)(t1 - t0) / 1e9,
 		(unsigned long long)cfg.seed, rules);
 	{
-		uint64_t evicted = 0, expired = 0;
+		uint64_t evicted, expired;
 
-		for (unsigned int h = 0; h < cf_ruleset_heur_count(rs); h++) {
-			const struct cf_heur_stats *st =
-				cf_heur_stats(cf_plane_heur(w, h));
-
-			evicted += st->evicted;
-			expired += st->expired;
-		}
+		quality_plane_heur_stats(plane, &evicted, &expired);
 		fprintf(stderr, "heuristic keys evicted %llu, open calls "
-			"expired %llu\n", (unsigned long long)evicted,
+			"expired %llu", (unsigned long long)evicted,
 			(unsigned long long)expired);
+		if (ref) {
+			quality_plane_heur_stats(ref, &evicted, &expired);
+			fprintf(stderr, " (1 worker: %llu, %llu)",
+				(unsigned long long)evicted,
+				(unsigned long long)expired);
+		}
+		if (quality_plane_misrouted(plane))
+			fprintf(stderr, "; %llu set-ups misrouted on purpose",
+				(unsigned long long)quality_plane_misrouted(plane));
+		fputc('\n', stderr);
 	}
+	if (flood)
+		fprintf(stderr, "%u inbound floods laid over the traffic: %llu "
+			"set-ups at %g a minute for %g s each, not in the "
+			"class table\n", fcfg.floods,
+			(unsigned long long)quality_flood_calls(flood),
+			fcfg.per_min, fcfg.duration_s);
 	report(stdout, &t, rs, n_rules, false);
+	if (cmp) {
+		quality_cmp_finish(cmp);
+		quality_cmp_report(cmp, stdout);
+	}
 	if (csv_path) {
 		FILE *f = fopen(csv_path, "w");
 
@@ -429,9 +550,15 @@ out:
 	free(t.rule_legit);
 	free(t.mon_fraud);
 	free(t.mon_legit);
-	if (w)
-		cf_plane_end(w, 0);
-	cf_plane_free(plane);
+	if (diff_log && fclose(diff_log) != 0 && rc == 0) {
+		fprintf(stderr, "callfence-bench quality: %s: %s\n", diff_path,
+			strerror(errno));
+		rc = 1;
+	}
+	quality_cmp_free(cmp);
+	quality_flood_free(flood);
+	quality_plane_free(ref);
+	quality_plane_free(plane);
 	cf_diag_free(&diag);
 	gen_free(g);
 	return rc;
