@@ -304,7 +304,11 @@ window_roll(struct window *w, uint64_t now, uint64_t len)
 		return;
 	w->prev = passed == 1 ? w->cur : 0;
 	w->cur = 0;
-	w->start_ns += passed * len;
+	/* Nothing of the window left: start afresh at @now, on the grid a
+	 * new entry gets, so a key kept idle counts as one evicted and made
+	 * again (whether it was kept depends on the table's fill, which
+	 * depends on the worker count). */
+	w->start_ns = passed == 1 ? w->start_ns + len : now;
 }
 
 /* cur + prev weighted by the part of the previous sub-window still
@@ -387,7 +391,8 @@ distinct_roll(struct distinct_slot *s, uint64_t now, uint64_t len)
 	else
 		memset(s->prev, 0, sizeof(s->prev));
 	memset(s->cur, 0, sizeof(s->cur));
-	s->start_ns += passed * len;
+	/* As window_roll(): nothing left, the grid of a new entry. */
+	s->start_ns = passed == 1 ? s->start_ns + len : now;
 }
 
 /* The windowed count under @key now, recording nothing. */

@@ -109,6 +109,36 @@ rate_steady_is_exact(void **state)
 	cf_heur_free(h);
 }
 
+/* A key idle for two windows or more counts on as if it had been evicted
+ * and made again: how full the table was (which depends on the worker
+ * count) must not change a measure. */
+static void
+idle_key_counts_as_a_fresh_one(void **state)
+{
+	enum cf_heur_kind kinds[] = { CF_HEUR_RATE, CF_HEUR_DISTINCT };
+	char callee[16];
+	unsigned int k;
+	int i;
+
+	for (k = 0; k < 2; k++) {
+		struct cf_heur *h = make(kinds[k], 10 * S);
+
+		/* A's entry is made at 0 and then sleeps 25 s. */
+		cf_heur_observe(h, setup("13800000001", "13700000000", 0));
+		for (i = 0; i < 10; i++) {
+			uint64_t t = 25 * S + S / 3 + (uint64_t)i * S;
+
+			snprintf(callee, sizeof(callee), "1370000%04d", i);
+			cf_heur_observe(h, setup("13800000001", callee, t));
+			cf_heur_observe(h, setup("13800000002", callee, t));
+		}
+		assert_int_equal(
+			cf_heur_peek(h, setup("13800000001", "13900000000", 36 * S)),
+			cf_heur_peek(h, setup("13800000002", "13900000000", 36 * S)));
+		cf_heur_free(h);
+	}
+}
+
 static void
 distinct_counts_callees_not_calls(void **state)
 {
@@ -380,6 +410,7 @@ main(void)
 		cmocka_unit_test(rate_at_below_and_above_threshold),
 		cmocka_unit_test(rate_window_slides_and_expires),
 		cmocka_unit_test(rate_steady_is_exact),
+		cmocka_unit_test(idle_key_counts_as_a_fresh_one),
 		cmocka_unit_test(distinct_counts_callees_not_calls),
 		cmocka_unit_test(distinct_threshold_edges),
 		cmocka_unit_test(sequential_runs),
