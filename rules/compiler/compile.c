@@ -87,6 +87,7 @@ enum plan_key {
 	PK_LENGTHS,
 	PK_SERVICE,
 	PK_AREA,
+	PK_TRUNK,
 	PK__COUNT,
 };
 
@@ -97,6 +98,7 @@ static const char *const plan_keys[PK__COUNT] = {
 	[PK_LENGTHS]	= "lengths",
 	[PK_SERVICE]	= "service-lengths",
 	[PK_AREA]	= "area-code",
+	[PK_TRUNK]	= "trunk-after-cc",
 };
 
 struct parser {
@@ -425,7 +427,8 @@ parse_plan(struct parser *p, struct tok *kw)
 		if (k == PK__COUNT) {
 			perr(p, at(key), "unknown plan setting '%s' (expected "
 			     "country-code, national-prefix, international-prefix, "
-			     "lengths, service-lengths or area-code)",
+			     "lengths, service-lengths, area-code or "
+			     "trunk-after-cc)",
 			     describe(key));
 			sync_line(p, key->line, true);
 			continue;
@@ -500,6 +503,13 @@ build_plan(struct parser *p, struct cf_numplan *plan)
 						   base.intl_prefix,
 			    nsn, svc, p->plan_val[PK_AREA], &why) < 0) {
 		perr(p, p->plan_at, "numbering plan: %s", why);
+		return false;
+	}
+	if (p->plan_val[PK_TRUNK] &&
+	    cf_numplan_parse_trunk_after_cc(p->plan_val[PK_TRUNK],
+					    &plan->flags) < 0) {
+		perr(p, p->plan_val_at[PK_TRUNK], "trunk-after-cc %s: expected "
+		     "reject or strip", p->plan_val[PK_TRUNK]);
 		return false;
 	}
 	return true;

@@ -78,5 +78,20 @@ head -c 100 "$tmp/c.cfr" >"$tmp/trunc.cfr"
 expect "query truncated" 1 $?
 contains "query truncated" "$tmp/out" "truncated or extended compiled ruleset"
 
+# normalise: the trunk prefix after the country code (issue 13).
+tab=$(printf '\t')
+"$cf" normalise --country-code 86 +8601012345678 >"$tmp/out" 2>&1
+expect "normalise trunk" 0 $?
+contains "normalise trunk" "$tmp/out" "+8601012345678${tab}invalid${tab}trunk-after-cc"
+"$cf" normalise --country-code 86 --nai national 01012345678 >"$tmp/out" 2>&1
+contains "normalise trunk nai" "$tmp/out" "01012345678${tab}invalid${tab}trunk-after-cc"
+"$cf" normalise --country-code 86 --trunk-after-cc strip +8601012345678 \
+	+86013812345 >"$tmp/out" 2>&1
+expect "normalise strip" 0 $?
+contains "normalise strip" "$tmp/out" "+8601012345678${tab}861012345678${tab}plus${tab}domestic"
+contains "normalise strip" "$tmp/out" "+86013812345${tab}invalid${tab}wrong-length"
+"$cf" normalise --country-code 86 --trunk-after-cc maybe 1 >/dev/null 2>&1
+expect "normalise bad trunk-after-cc" 2 $?
+
 [ $fails -eq 0 ] && echo "all CLI checks passed"
 exit $((fails != 0))

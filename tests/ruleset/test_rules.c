@@ -337,14 +337,106 @@ plan_errors(void **state)
 			    "lengths 1-15 such as 10-11 or 9,10"));
 	assert_true(has_msg(&d, "p.rules:4:2: error: unknown plan setting "
 			    "'colour' (expected country-code, national-prefix, "
-			    "international-prefix, lengths, service-lengths or "
-			    "area-code)"));
+			    "international-prefix, lengths, service-lengths, "
+			    "area-code or trunk-after-cc)"));
 	cf_diag_free(&d);
 	cf_diag_init(&d);
 	assert_int_equal(cf_rules_compile_text("p.rules", t3, strlen(t3), dir,
 					       NULL, &rs, &d), -EINVAL);
 	assert_true(has_msg(&d, "p.rules:1:1: error: the plan has no "
 			    "country-code"));
+	cf_diag_free(&d);
+}
+
+/* A call normalised with the ruleset's own plan, judged. */
+static struct cf_verdict
+judge_own_plan(const struct cf_ruleset *rs, const char *caller, enum cf_nai nai)
+{
+	struct cf_ruleset_scratch *s = cf_ruleset_scratch_alloc(rs);
+	struct cf_verdict v;
+	struct cf_call call;
+
+	assert_non_null(s);
+	cf_call_reset(&call);
+	call.proto = CF_PROTO_ISUP;
+	cf_call_set_party(&call, CF_PARTY_CALLER, cf_ruleset_plan(rs), caller,
+			  strlen(caller), nai);
+	assert_int_equal(cf_ruleset_judge(rs, s, &call, &v), 0);
+	cf_ruleset_scratch_free(s);
+	return v;
+}
+
+/*
+ * A trunk prefix after the country code: an error of its own in lists and
+ * calls, that `invalid trunk-after-cc` names; or, where the plan says
+ * `trunk-after-cc strip`, removed, in lists, calls and compiled files.
+ */
+static void
+trunk_after_cc(void **state)
+{
+	static const char rules[] =
+		"list black \"trunk.txt\"\n"
+		"rule black { priority 1 when caller in black action block }\n"
+		"rule trunk { priority 2 when caller invalid trunk-after-cc "
+		"action suspect }\n"
+		"default allow\n";
+	struct cf_ruleset *rs = NULL, *loaded = NULL;
+	struct cf_verdict v;
+	struct cf_diag d;
+	const char *src;
+	char *text, msg[512], path[300];
+
+	write_file("trunk.txt", "+86 010 1234 5678\n");
+	cf_diag_init(&d);
+	src = "plan { country-code 86 }\nlist black \"trunk.txt\"\n"
+	      "default allow\n";
+	assert_int_equal(cf_rules_compile_text("t.rules", src, strlen(src),
+					       dir, NULL, &rs, &d), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s/trunk.txt:1: error: +86 010 1234 5678: "
+		 "trunk-after-cc", dir);
+	assert_true(has_msg(&d, msg));
+	cf_diag_free(&d);
+
+	/* Rejected (the default): the call is invalid for that reason. */
+	write_file("trunk.txt", "+86 10 1234 5678\n");
+	cf_diag_init(&d);
+	assert_int_equal(compile(rules, NULL, &rs, &d), 0);
+	v = judge_own_plan(rs, "+8601012345678", CF_NAI_UNKNOWN);
+	assert_string_equal(v.rule, "trunk");
+	v = judge_own_plan(rs, "01012345678", CF_NAI_NATIONAL);
+	assert_string_equal(v.rule, "trunk");
+	v = judge_own_plan(rs, "1012345678", CF_NAI_NATIONAL);
+	assert_string_equal(v.rule, "black");
+	cf_ruleset_free(rs);
+
+	/* Stripped: the list line and the calls are the listed number. */
+	write_file("trunk.txt", "+86 010 1234 5678\n");
+	assert_true(asprintf(&text, "plan { country-code 86 trunk-after-cc "
+			     "strip }\n%s", rules) > 0);
+	assert_int_equal(cf_rules_compile_text("t.rules", text, strlen(text),
+					       dir, NULL, &rs, &d), 0);
+	free(text);
+	assert_true(cf_ruleset_plan(rs)->flags & CF_NUMPLAN_F_STRIP_TRUNK);
+	v = judge_own_plan(rs, "+8601012345678", CF_NAI_UNKNOWN);
+	assert_string_equal(v.rule, "black");
+	assert_string_equal(v.match.entry, "861012345678");
+	v = judge_own_plan(rs, "01012345678", CF_NAI_NATIONAL);
+	assert_string_equal(v.rule, "black");
+	snprintf(path, sizeof(path), "%s/trunk.cfr", dir);
+	assert_int_equal(cf_ruleset_save(rs, path, &d), 0);
+	cf_ruleset_free(rs);
+	assert_int_equal(cf_ruleset_load(path, &loaded, &d), 0);
+	assert_true(cf_ruleset_plan(loaded)->flags & CF_NUMPLAN_F_STRIP_TRUNK);
+	v = judge_own_plan(loaded, "+8601012345678", CF_NAI_UNKNOWN);
+	assert_string_equal(v.rule, "black");
+	cf_ruleset_free(loaded);
+	assert_int_equal(d.count, 0);
+
+	src = "plan { country-code 86 trunk-after-cc maybe }\ndefault allow\n";
+	assert_int_equal(cf_rules_compile_text("t.rules", src, strlen(src),
+					       dir, NULL, &rs, &d), -EINVAL);
+	assert_true(has_msg(&d, "t.rules:1:39: error: trunk-after-cc maybe: "
+			    "expected reject or strip"));
 	cf_diag_free(&d);
 }
 
@@ -649,6 +741,7 @@ main(void)
 		cmocka_unit_test(every_error_with_position),
 		cmocka_unit_test(plan_errors),
 		cmocka_unit_test(list_errors_reported),
+		cmocka_unit_test(trunk_after_cc),
 		cmocka_unit_test(order_first_match_monitor),
 		cmocka_unit_test(hyperscan_patterns),
 		cmocka_unit_test(failed_compile_keeps_old),
