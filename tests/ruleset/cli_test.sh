@@ -78,6 +78,27 @@ head -c 100 "$tmp/c.cfr" >"$tmp/trunc.cfr"
 expect "query truncated" 1 $?
 contains "query truncated" "$tmp/out" "truncated or extended compiled ruleset"
 
+# A typo in a list line is an error with file:line, and the whole ruleset
+# is refused: check fails, compile keeps the old file (issue 13).
+printf '+8613800000001 ok\n+86 138 abc 0000\n1380013800O\n' >"$tmp/typo.txt"
+cat >"$tmp/typo.rules" <<'RULES'
+plan { country-code 86 }
+list black "typo.txt"
+rule b { priority 1 when caller in black action block }
+default allow
+RULES
+"$cf" check "$tmp/typo.rules" >"$tmp/out" 2>"$tmp/err"; expect "check typo" 1 $?
+contains "check typo" "$tmp/err" "$tmp/typo.txt:2: error: +86 138 abc 0000: not a number"
+contains "check typo" "$tmp/err" "$tmp/typo.txt:3: error: 1380013800O: not a number"
+"$cf" check --list "blacklist=$tmp/typo.txt" "$ex/carrier.rules" >"$tmp/out" 2>"$tmp/err"
+expect "check --list typo" 1 $?
+contains "check --list typo" "$tmp/err" "$tmp/typo.txt:3: error: 1380013800O: not a number"
+"$cf" compile "$tmp/typo.rules" -o "$tmp/c.cfr" >/dev/null 2>&1
+expect "compile typo" 1 $?
+cmp -s "$tmp/c.cfr" "$tmp/old.cfr" || { echo "FAIL: compile with a broken list replaced the output"; fails=$((fails + 1)); }
+"$cf" query --rules "$tmp/typo.rules" --caller +86138 >"$tmp/out" 2>&1
+expect "query typo" 1 $?
+
 # normalise: the trunk prefix after the country code (issue 13).
 tab=$(printf '\t')
 "$cf" normalise --country-code 86 +8601012345678 >"$tmp/out" 2>&1

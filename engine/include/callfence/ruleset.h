@@ -58,10 +58,13 @@ struct cf_list_stats {
 
 /*
  * Load the list file @path: one number a line in any written form the
- * plan reads, an optional label after it (the rest of the line, e.g.
- * "fraud-2024"), '#' starts a comment, blank lines and CRLF line ends are
- * fine.  Every number is normalised with @plan; a line that does not
- * normalise adds "path:line: error: NUMBER: reason" to @diag.  The file
+ * plan reads (visual separators and spaces allowed), an optional label
+ * after it: after the first ';', ',' or tab, or else the last
+ * space-separated word when it is not digits ("fraud-2024").  '#' starts
+ * a comment, blank lines and CRLF line ends are fine.  Every number is
+ * normalised with @plan; a number column holding anything but digits,
+ * '+' and separators ("1380013800O"), a label of digits only, or a number
+ * that does not normalise adds "path:line: error: TEXT: reason" to @diag.  The file
  * is streamed: only the keys are kept (8 bytes per number, plus one per
  * number once a label appears).  On success *@out is a new set and 0 is
  * returned; on any error nothing is returned but -errno or -EINVAL.
