@@ -988,8 +988,76 @@ parse_heuristics(struct parser *p, struct tok *kw)
 
 static bool parse_cond(struct parser *p, struct pcond *pc);
 
-/* PARTY in LIST | prefix P,... | matches /re/ | domestic | invalid [why] |
- * equals PARTY */
+/* The mask bit of `invalid` reason @t, or 0 when it names none. */
+static uint32_t
+invalid_reason(const struct tok *t)
+{
+	unsigned int e;
+
+	if (is_word(t, "absent"))
+		return CF_INVALID_ABSENT;
+	for (e = CF_NUM_OK + 1; e < CF_NUM_ERR__COUNT; e++)
+		if (is_word(t, cf_num_err_name((enum cf_num_err)e)))
+			return CF_INVALID_REASON(e);
+	return 0;
+}
+
+/* Words that may follow a condition: the next one, or the rule's items. */
+static bool
+ends_condition(const struct tok *t)
+{
+	static const char *const words[] = {
+		"and", "or", "priority", "when", "action", "reason", "monitor",
+	};
+	size_t i;
+
+	if (t->kind != T_WORD)
+		return true;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (is_word(t, words[i]))
+			return true;
+	return false;
+}
+
+static void
+reasons_expected(struct parser *p, const struct tok *t)
+{
+	char list[512] = "absent";
+	unsigned int e;
+
+	for (e = CF_NUM_OK + 1; e < CF_NUM_ERR__COUNT; e++) {
+		strcat(list, e + 1 < CF_NUM_ERR__COUNT ? ", " : " or ");
+		strcat(list, cf_num_err_name((enum cf_num_err)e));
+	}
+	perr(p, at(t), "unknown reason %s after invalid (expected %s)",
+	     describe(t), list);
+}
+
+/* After `invalid`: nothing (the default reasons), or REASON, REASON ... */
+static bool
+parse_invalid_reasons(struct parser *p, struct pcond *pc)
+{
+	uint32_t bit;
+
+	if (ends_condition(peek(p)))
+		return true;
+	for (;;) {
+		struct tok *t = next(p);
+
+		bit = invalid_reason(t);
+		if (!bit) {
+			reasons_expected(p, t);
+			return false;
+		}
+		pc->c.arg |= bit;
+		if (peek(p)->kind != T_COMMA)
+			return true;
+		next(p);
+	}
+}
+
+/* PARTY in LIST | prefix P,... | matches /re/ | domestic |
+ * invalid [REASON, ...] | absent | equals PARTY */
 static bool
 parse_party_cond(struct parser *p, struct pcond *pc, struct tok *party_tok)
 {
@@ -1034,15 +1102,13 @@ parse_party_cond(struct parser *p, struct pcond *pc, struct tok *party_tok)
 		return true;
 	}
 	if (is_word(op, "invalid")) {
-		unsigned int e;
-
 		pc->c.kind = CF_COND_INVALID;
-		t = peek(p);
-		for (e = CF_NUM_OK + 1; e < CF_NUM_ERR__COUNT; e++)
-			if (is_word(t, cf_num_err_name((enum cf_num_err)e))) {
-				next(p);
-				pc->c.arg = e;
-			}
+		pc->at = at(op);
+		return parse_invalid_reasons(p, pc);
+	}
+	if (is_word(op, "absent")) {
+		pc->c.kind = CF_COND_ABSENT;
+		pc->at = at(op);
 		return true;
 	}
 	if (is_word(op, "equals")) {
@@ -1059,8 +1125,8 @@ parse_party_cond(struct parser *p, struct pcond *pc, struct tok *party_tok)
 		return true;
 	}
 	perr(p, at(op), "expected in, prefix, matches, domestic, invalid, "
-	     "equals or a heuristic (calls, distinct-callees, ...) after %s, "
-	     "found %s", party_tok->text, describe(op));
+	     "absent, equals or a heuristic (calls, distinct-callees, ...) "
+	     "after %s, found %s", party_tok->text, describe(op));
 	return false;
 }
 

@@ -99,6 +99,44 @@ cmp -s "$tmp/c.cfr" "$tmp/old.cfr" || { echo "FAIL: compile with a broken list r
 "$cf" query --rules "$tmp/typo.rules" --caller +86138 >"$tmp/out" 2>&1
 expect "query typo" 1 $?
 
+# A caller with no number is absent, and plain `caller invalid` covers it;
+# query and replay name the reason (issue 13).
+cat >"$tmp/absent.rules" <<'RULES'
+plan { country-code 1 }
+rule inval { priority 1 when caller invalid action block reason "invalid caller" }
+default allow
+RULES
+cat >"$tmp/gone.rules" <<'RULES'
+plan { country-code 1 }
+rule gone { priority 1 when caller absent action block }
+rule short { priority 2 when caller invalid wrong-length, empty action suspect }
+default allow
+RULES
+"$cf" query --rules "$tmp/absent.rules" --callee 2025550199 >"$tmp/out" 2>&1
+expect "query absent" 0 $?
+contains "query absent" "$tmp/out" "rule: inval"
+contains "query absent" "$tmp/out" "matched: caller absent: the call carries no caller number"
+"$cf" query --rules "$tmp/absent.rules" --caller "+1 1 202 555 0170" --json >"$tmp/out" 2>&1
+contains "query invalid json" "$tmp/out" '"match":{"kind":"invalid","party":"caller","entry":"","reason":"trunk-after-cc","raw":"+1 1 202 555 0170"}'
+"$cf" query --rules "$tmp/gone.rules" --caller 555-0101 >"$tmp/out" 2>&1
+contains "query reason list" "$tmp/out" 'matched: caller invalid: wrong-length ("555-0101")'
+"$cf" query --rules "$tmp/gone.rules" --callee 2025550199 --json >"$tmp/out" 2>&1
+contains "query absent json" "$tmp/out" '"rule":"gone"'
+contains "query absent json" "$tmp/out" '"match":{"kind":"invalid","party":"caller","entry":"","reason":"absent"}'
+# isup_m3ua.pcap frame 17 is an IAM without a Calling Party Number; frames
+# 3, 7, 11 and 15 carry one without digits (APRI 2).
+cap=$2/tests/data/captures/isup_m3ua.pcap
+"$cf" replay --rules "$tmp/absent.rules" "$cap" >"$tmp/out" 2>/dev/null
+expect "replay absent" 0 $?
+contains "replay absent" "$tmp/out" '"call_ref":"100:200:17","caller":"","callee":"12025550199","redirecting":"","original_called":"","generic":"","caller_raw":"","callee_raw":"12025550199","presentation":"","verdict":"block","rule":"inval"'
+contains "replay empty" "$tmp/out" '"call_ref":"100:200:3","caller":"","callee":"12025550199","redirecting":"","original_called":"","generic":"","caller_raw":"","callee_raw":"2025550199","presentation":"","verdict":"block","rule":"inval"'
+"$cf" replay --rules "$tmp/gone.rules" "$cap" >"$tmp/out" 2>/dev/null
+[ "$(grep -c '"rule":"gone"' "$tmp/out")" = 1 ] ||
+	{ echo "FAIL: replay gone: not exactly one absent caller"; grep gone "$tmp/out"; fails=$((fails + 1)); }
+contains "replay gone" "$tmp/out" '"call_ref":"100:200:17",'
+[ "$(grep -c '"rule":"short"' "$tmp/out")" = 4 ] ||
+	{ echo "FAIL: replay short: not the 4 empty callers"; grep short "$tmp/out"; fails=$((fails + 1)); }
+
 # normalise: the trunk prefix after the country code (issue 13).
 tab=$(printf '\t')
 "$cf" normalise --country-code 86 +8601012345678 >"$tmp/out" 2>&1

@@ -229,6 +229,8 @@ every_construct(void **state)
 	cf_diag_free(&d);
 }
 
+static bool has_sub(const struct cf_diag *d, const char *sub);
+
 static bool
 has_msg(const struct cf_diag *d, const char *msg)
 {
@@ -296,9 +298,9 @@ every_error_with_position(void **state)
 	assert_true(has_msg(&d, "t.rules:18:32: error: unknown protocol h323 "
 			    "(expected sip or isup)"));
 	assert_true(has_msg(&d, "t.rules:19:33: error: expected in, prefix, "
-			    "matches, domestic, invalid, equals or a heuristic "
-			    "(calls, distinct-callees, ...) after caller, "
-			    "found sings"));
+			    "matches, domestic, invalid, absent, equals or a "
+			    "heuristic (calls, distinct-callees, ...) after "
+			    "caller, found sings"));
 	assert_true(has_msg(&d, "t.rules:20:1: error: expected plan, list, "
 			    "heuristics, rule or default, found bogus"));
 	assert_true(has_msg(&d, "t.rules:21:41: error: expected /regex/ after "
@@ -438,6 +440,157 @@ trunk_after_cc(void **state)
 	assert_true(has_msg(&d, "t.rules:1:39: error: trunk-after-cc maybe: "
 			    "expected reject or strip"));
 	cf_diag_free(&d);
+}
+
+/* Judge a call with only the numbers given: NULL leaves a party absent;
+ * caller and redirecting are read as written. */
+static struct cf_verdict
+judge3(const struct cf_ruleset *rs, const char *caller, const char *callee,
+       const char *redirecting)
+{
+	struct cf_ruleset_scratch *s = cf_ruleset_scratch_alloc(rs);
+	const char *num[] = { caller, callee, redirecting };
+	struct cf_verdict v;
+	struct cf_call call;
+	int k;
+
+	assert_non_null(s);
+	cf_call_reset(&call);
+	call.proto = CF_PROTO_ISUP;
+	for (k = 0; k < 3; k++)
+		if (num[k])
+			cf_call_set_party(&call, (enum cf_party_role)k, plan86(),
+					  num[k], strlen(num[k]), CF_NAI_UNKNOWN);
+	assert_int_equal(cf_ruleset_judge(rs, s, &call, &v), 0);
+	cf_ruleset_scratch_free(s);
+	return v;
+}
+
+static void
+assert_invalid_match(const struct cf_verdict *v, const char *rule,
+		     enum cf_party_role party, const char *reason)
+{
+	assert_string_equal(v->rule, rule);
+	assert_int_equal(v->match.kind, CF_MATCH_INVALID);
+	assert_int_equal(v->match.party, party);
+	assert_string_equal(v->match.what, reason);
+	assert_string_equal(cf_match_kind_name(v->match.kind), "invalid");
+}
+
+/*
+ * A caller with no number (an IAM without Calling Party Number, a From
+ * without a user part) is absent, and plain `caller invalid` covers it:
+ * leaving the number out no longer gets past invalid-caller screening,
+ * while an empty number already did not (issue 13).  A reason list is
+ * exactly those reasons; `absent` is a reason and a condition of its own.
+ */
+static void
+absent_caller(void **state)
+{
+	static const char plain[] =
+		"rule redir { priority 1 when redirecting invalid action hide }\n"
+		"rule inval { priority 2 when caller invalid action block }\n"
+		"rule callee { priority 3 when callee invalid action suspect }\n"
+		"default allow\n";
+	static const char listed[] =
+		"rule length { priority 1 when caller invalid wrong-length, "
+		"trunk-after-cc action block }\n"
+		"rule gone { priority 2 when caller absent and not callee absent "
+		"action suspect }\n"
+		"rule only { priority 3 when callee invalid absent action hide }\n"
+		"rule fwd { priority 4 when not redirecting absent action block "
+		"reply 608 }\n"
+		"default allow\n";
+	struct cf_ruleset *rs = NULL, *loaded = NULL;
+	struct cf_verdict v;
+	struct cf_diag d;
+	char path[300];
+	int round;
+
+	cf_diag_init(&d);
+	assert_int_equal(compile(plain, NULL, &rs, &d), 0);
+	v = judge3(rs, NULL, "+8613800000000", NULL);
+	assert_invalid_match(&v, "inval", CF_PARTY_CALLER, "absent");
+	v = judge3(rs, "", "+8613800000000", NULL);
+	assert_invalid_match(&v, "inval", CF_PARTY_CALLER, "empty");
+	v = judge3(rs, "+8601012345678", "+8613800000000", NULL);
+	assert_invalid_match(&v, "inval", CF_PARTY_CALLER, "trunk-after-cc");
+	/* Withheld is not invalid; a call not forwarded has no redirecting
+	 * number, and that is no fault. */
+	v = judge3(rs, "anonymous", "+8613800000000", NULL);
+	assert_string_equal(v.rule, "default");
+	v = judge3(rs, "+8613811112222", "+8613800000000", NULL);
+	assert_string_equal(v.rule, "default");
+	assert_int_equal(v.match.kind, CF_MATCH_NONE);
+	v = judge3(rs, "+8613811112222", NULL, NULL);
+	assert_invalid_match(&v, "callee", CF_PARTY_CALLEE, "absent");
+	v = judge3(rs, "+8613811112222", "+8613800000000", "12x");
+	assert_invalid_match(&v, "redir", CF_PARTY_REDIRECTING, "non-digit");
+	cf_ruleset_free(rs);
+
+	assert_int_equal(compile(listed, NULL, &rs, &d), 0);
+	snprintf(path, sizeof(path), "%s/absent.cfr", dir);
+	assert_int_equal(cf_ruleset_save(rs, path, &d), 0);
+	assert_int_equal(cf_ruleset_load(path, &loaded, &d), 0);
+	assert_int_equal(d.count, 0);
+	/* The same answers from the compiled file. */
+	for (round = 0; round < 2; round++) {
+		const struct cf_ruleset *r = round ? loaded : rs;
+
+		v = judge3(r, "+861381", "+8613800000000", NULL);
+		assert_invalid_match(&v, "length", CF_PARTY_CALLER,
+				     "wrong-length");
+		v = judge3(r, "+0123456789", "+8613800000000", NULL);
+		assert_string_equal(v.rule, "default");	/* bad-country-code */
+		v = judge3(r, "8601012345678", "+8613800000000", NULL);
+		assert_string_equal(v.rule, "length");
+		v = judge3(r, NULL, "+8613800000000", NULL);
+		assert_invalid_match(&v, "gone", CF_PARTY_CALLER, "absent");
+		v = judge3(r, NULL, NULL, NULL);
+		assert_invalid_match(&v, "only", CF_PARTY_CALLEE, "absent");
+		v = judge3(r, "+8613811112222", "12", NULL);
+		assert_string_equal(v.rule, "default");
+		v = judge3(r, "+8613811112222", "+8613800000000", "12x");
+		assert_string_equal(v.rule, "fwd");
+		assert_int_equal(v.match.kind, CF_MATCH_NONE);
+	}
+	cf_ruleset_free(loaded);
+	cf_ruleset_free(rs);
+	cf_diag_free(&d);
+}
+
+/* Reason lists: every name, and what is wrong with a bad one, where. */
+static void
+invalid_reason_errors(void **state)
+{
+	static const char bad[] =
+		"rule a { priority 1 when caller invalid wrong-lenght action "
+		"block }\n"						/* 8 */
+		"rule b { priority 2 when caller invalid empty, action block }\n"
+		"default allow\n";
+	struct cf_ruleset *rs = NULL;
+	struct cf_diag d;
+	unsigned int e;
+	char text[256];
+
+	cf_diag_init(&d);
+	assert_int_equal(compile(bad, NULL, &rs, &d), -EINVAL);
+	cf_diag_print(&d, stderr);
+	assert_true(has_sub(&d, "t.rules:8:41: error: unknown reason "
+			    "wrong-lenght after invalid (expected absent, "
+			    "empty, anonymous, "));
+	assert_true(has_sub(&d, "or trunk-after-cc)"));
+	assert_true(has_sub(&d, "t.rules:9:48: error: unknown reason action "));
+	cf_diag_free(&d);
+	for (e = CF_NUM_OK + 1; e < CF_NUM_ERR__COUNT; e++) {
+		snprintf(text, sizeof(text), "rule r { priority 1 when caller "
+			 "invalid absent, %s action block }\ndefault allow\n",
+			 cf_num_err_name((enum cf_num_err)e));
+		cf_diag_init(&d);
+		assert_int_equal(compile(text, NULL, &rs, &d), 0);
+		cf_ruleset_free(rs);
+		cf_diag_free(&d);
+	}
 }
 
 /* A bad list line is reported with the list file's name and line. */
@@ -682,7 +835,7 @@ compiled_file_round_trip(void **state)
 	flip_byte(copy, st.st_size / 2);
 	flip_byte(copy, 8);
 	assert_int_equal(cf_ruleset_load(copy, &loaded, &d), -EINVAL);
-	assert_true(has_sub(&d, "this build reads version 2: recompile the "
+	assert_true(has_sub(&d, "this build reads version 3: recompile the "
 			    "rules"));
 	flip_byte(copy, 0);
 	assert_int_equal(cf_ruleset_load(copy, &loaded, &d), -EINVAL);
@@ -742,6 +895,8 @@ main(void)
 		cmocka_unit_test(plan_errors),
 		cmocka_unit_test(list_errors_reported),
 		cmocka_unit_test(trunk_after_cc),
+		cmocka_unit_test(absent_caller),
+		cmocka_unit_test(invalid_reason_errors),
 		cmocka_unit_test(order_first_match_monitor),
 		cmocka_unit_test(hyperscan_patterns),
 		cmocka_unit_test(failed_compile_keeps_old),
