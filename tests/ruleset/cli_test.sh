@@ -137,6 +137,25 @@ contains "replay gone" "$tmp/out" '"call_ref":"100:200:17",'
 [ "$(grep -c '"rule":"short"' "$tmp/out")" = 4 ] ||
 	{ echo "FAIL: replay short: not the 4 empty callers"; grep short "$tmp/out"; fails=$((fails + 1)); }
 
+# A condition that can never match a normalised number: a warning with
+# file:line:col; check still succeeds, compile still writes.
+cat >"$tmp/never.rules" <<'RULES'
+plan { country-code 86 }
+rule a { priority 1 when caller prefix 0170 action block }
+rule b { priority 2 when caller matches /^\+86170/ action block }
+default allow
+RULES
+"$cf" check "$tmp/never.rules" >"$tmp/out" 2>"$tmp/err"; expect "check never" 0 $?
+contains "check never" "$tmp/out" "ok: 2 rules"
+contains "check never" "$tmp/err" "$tmp/never.rules:2:40: warning: prefix 0170 can never match"
+contains "check never" "$tmp/err" "(did you mean 86170?)"
+contains "check never" "$tmp/err" "$tmp/never.rules:3:41: warning: pattern /^\+86170/ can never match: it needs a '+'"
+"$cf" compile "$tmp/never.rules" -o "$tmp/never.cfr" >/dev/null 2>"$tmp/err"
+expect "compile never" 0 $?
+contains "compile never" "$tmp/err" "warning: prefix 0170"
+"$cf" check "$ex/carrier.rules" >"$tmp/out" 2>"$tmp/err"
+[ -s "$tmp/err" ] && { echo "FAIL: carrier.rules warns:"; cat "$tmp/err"; fails=$((fails + 1)); }
+
 # normalise: the trunk prefix after the country code (issue 13).
 tab=$(printf '\t')
 "$cf" normalise --country-code 86 +8601012345678 >"$tmp/out" 2>&1

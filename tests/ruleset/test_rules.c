@@ -593,6 +593,102 @@ invalid_reason_errors(void **state)
 	}
 }
 
+/*
+ * Conditions that can never match a normalised number (E.164 digits,
+ * country code first, no '+') are warned about with their position, and
+ * the rules still build; what can match is not warned about.
+ */
+static void
+never_matching_warnings(void **state)
+{
+	static const char text[] =
+		"rule a { priority 1 when caller prefix 010, +8613, 0086138 "
+		"action block }\n"					/* 8 */
+		"rule b { priority 2 when callee prefix 8601 action block }\n"
+		"rule c { priority 3 when caller matches /^\\+86/ action block }\n"
+		"rule d { priority 4 when caller matches /^0138/ action block }\n"
+		"rule e { priority 5 when caller matches /^86-138/ action block }\n"
+		"rule f { priority 6 when caller matches /[+]86[0-9]+$/ action "
+		"block }\n"						/* 13 */
+		"default allow\n";
+	static const char *const fine[] = {
+		"^\\+?86", "^86(13|15)[0-9]{9}$", "000(110|95588)$", "^0?86",
+		"\\+86|^86", "^(\\+|00)86", "^[^0-9]", "^86[0-9]+?1",
+		"^8[0-9]{0,3}x?$", "(?i)86", "^\\x2b86", ".*0$",
+	};
+	static const char *const never[] = {
+		"^86\\d{3}\\s", "^86[0-9]+ ", "86a", "^[.-]", "^0[0-9]*$",
+		"^(86)?\\+", "\\D",
+	};
+	struct cf_ruleset *rs = NULL;
+	struct cf_diag d;
+	char buf[256];
+	size_t i;
+
+	cf_diag_init(&d);
+	assert_int_equal(compile(text, NULL, &rs, &d), 0);
+	cf_diag_print(&d, stderr);
+	assert_true(has_msg(&d, "t.rules:8:40: warning: prefix 010 can never "
+			    "match: numbers are E.164 digits, country code "
+			    "first, and no country code starts with 0 (did you "
+			    "mean 8610?)"));
+	assert_true(has_msg(&d, "t.rules:8:52: warning: prefix 0086138 can "
+			    "never match: numbers are E.164 digits, country "
+			    "code first, and no country code starts with 0 "
+			    "(did you mean 86138?)"));
+	assert_true(has_msg(&d, "t.rules:9:40: warning: prefix 8601 matches no "
+			    "domestic number: normalised numbers never keep a "
+			    "trunk prefix after the country code (did you mean "
+			    "861?)"));
+	assert_true(has_msg(&d, "t.rules:10:41: warning: pattern /^\\+86/ can "
+			    "never match: it needs a '+', and numbers are "
+			    "E.164 digits without '+'"));
+	assert_true(has_msg(&d, "t.rules:11:41: warning: pattern /^0138/ can "
+			    "never match: it needs a leading 0, and no E.164 "
+			    "number starts with 0 (write the country code, not "
+			    "a national prefix)"));
+	assert_true(has_msg(&d, "t.rules:12:41: warning: pattern /^86-138/ can "
+			    "never match: it needs a character that is not a "
+			    "digit, and numbers are E.164 digits only"));
+	assert_true(has_sub(&d, "t.rules:13:41: warning: pattern "
+			    "/[+]86[0-9]+$/ can never match: it needs a '+'"));
+	assert_int_equal(d.count, 7);
+	cf_ruleset_free(rs);
+	cf_diag_free(&d);
+
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		snprintf(buf, sizeof(buf), "rule r { priority 1 when caller "
+			 "matches /%s/ action block }\ndefault allow\n", fine[i]);
+		cf_diag_init(&d);
+		assert_int_equal(compile(buf, NULL, &rs, &d), 0);
+		if (d.count)
+			fail_msg("/%s/: %s", fine[i], d.msgs[0]);
+		cf_ruleset_free(rs);
+		cf_diag_free(&d);
+	}
+	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		snprintf(buf, sizeof(buf), "rule r { priority 1 when caller "
+			 "matches /%s/ action block }\ndefault allow\n", never[i]);
+		cf_diag_init(&d);
+		assert_int_equal(compile(buf, NULL, &rs, &d), 0);
+		if (d.count != 1 || !strstr(d.msgs[0], "can never match"))
+			fail_msg("/%s/: no warning", never[i]);
+		cf_ruleset_free(rs);
+		cf_diag_free(&d);
+	}
+
+	/* A build that fails says its errors first, then the warnings. */
+	cf_diag_init(&d);
+	assert_int_equal(compile("rule a { priority 1 when caller prefix 0138 "
+				 "action block }\nrule b { priority 2 when "
+				 "caller in nolist action block }\ndefault "
+				 "allow\n", NULL, &rs, &d), -EINVAL);
+	assert_int_equal(d.count, 2);
+	assert_non_null(strstr(d.msgs[0], "error: no list named 'nolist'"));
+	assert_non_null(strstr(d.msgs[1], "warning: prefix 0138"));
+	cf_diag_free(&d);
+}
+
 /* A bad list line is reported with the list file's name and line. */
 static void
 list_errors_reported(void **state)
@@ -897,6 +993,7 @@ main(void)
 		cmocka_unit_test(trunk_after_cc),
 		cmocka_unit_test(absent_caller),
 		cmocka_unit_test(invalid_reason_errors),
+		cmocka_unit_test(never_matching_warnings),
 		cmocka_unit_test(order_first_match_monitor),
 		cmocka_unit_test(hyperscan_patterns),
 		cmocka_unit_test(failed_compile_keeps_old),
