@@ -138,6 +138,20 @@ struct parser {
 	struct cf_diag warnings;
 };
 
+/* "file:line:col: KIND: message" into @diag. */
+static void
+pmsg(struct parser *p, struct cf_diag *diag, struct pos at,
+     const char *kind, const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	cf_diag_add(diag, "%s:%u:%u: %s: %s", p->name, at.line, at.col, kind,
+		    msg ? msg : "out of memory");
+	free(msg);
+}
+
 static void
 perr(struct parser *p, struct pos at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -145,16 +159,11 @@ perr(struct parser *p, struct pos at, const char *fmt, ...)
 static void
 perr(struct parser *p, struct pos at, const char *fmt, ...)
 {
-	char *msg;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	pmsg(p, p->diag, at, "error", fmt, ap);
 	va_end(ap);
-	cf_diag_add(p->diag, "%s:%u:%u: error: %s", p->name, at.line, at.col,
-		    msg ? msg : "out of memory");
-	free(msg);
 	p->errors++;
 }
 
@@ -165,16 +174,11 @@ pwarn(struct parser *p, struct pos at, const char *fmt, ...)
 static void
 pwarn(struct parser *p, struct pos at, const char *fmt, ...)
 {
-	char *msg;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	pmsg(p, &p->warnings, at, "warning", fmt, ap);
 	va_end(ap);
-	cf_diag_add(&p->warnings, "%s:%u:%u: warning: %s", p->name, at.line,
-		    at.col, msg ? msg : "out of memory");
-	free(msg);
 }
 
 static void *
@@ -1652,7 +1656,7 @@ pattern_never_matches(const char *re)
 			else if (e == 'b' || e == 'B')
 				continue;	/* zero-width */
 			else
-				return NULL;	/* \x2b, \Q, \p, ...: not read */
+				return NULL;	/* \x2b, \Q, \p: not read */
 		} else if (re[i] == '.') {
 			a = ATOM_DIGIT;
 		} else if (re[i] >= '0' && re[i] <= '9') {
@@ -1720,8 +1724,8 @@ warn_never_match(struct parser *p, const struct cf_numplan *plan)
 						    pc->prefixes[j]);
 			if (pc->c.kind == CF_COND_MATCHES &&
 			    (why = pattern_never_matches(pc->name)))
-				pwarn(p, pc->at, "pattern /%s/ can never match: "
-				      "%s", pc->name, why);
+				pwarn(p, pc->at, "pattern /%s/ can never "
+				      "match: %s", pc->name, why);
 		}
 	}
 }

@@ -350,22 +350,36 @@ plan_errors(void **state)
 	cf_diag_free(&d);
 }
 
-/* A call normalised with the ruleset's own plan, judged. */
+/* An ISUP call of caller, callee and redirecting number (NULL: absent),
+ * read with @nai under @plan (NULL: the ruleset's own), judged. */
 static struct cf_verdict
-judge_own_plan(const struct cf_ruleset *rs, const char *caller, enum cf_nai nai)
+judge_isup(const struct cf_ruleset *rs, const struct cf_numplan *plan,
+	   enum cf_nai nai, const char *caller, const char *callee,
+	   const char *redirecting)
 {
 	struct cf_ruleset_scratch *s = cf_ruleset_scratch_alloc(rs);
+	const char *num[] = { caller, callee, redirecting };
 	struct cf_verdict v;
 	struct cf_call call;
+	int k;
 
 	assert_non_null(s);
 	cf_call_reset(&call);
 	call.proto = CF_PROTO_ISUP;
-	cf_call_set_party(&call, CF_PARTY_CALLER, cf_ruleset_plan(rs), caller,
-			  strlen(caller), nai);
+	for (k = 0; k < 3; k++)
+		if (num[k])
+			cf_call_set_party(&call, (enum cf_party_role)k,
+					  plan ? plan : cf_ruleset_plan(rs),
+					  num[k], strlen(num[k]), nai);
 	assert_int_equal(cf_ruleset_judge(rs, s, &call, &v), 0);
 	cf_ruleset_scratch_free(s);
 	return v;
+}
+
+static struct cf_verdict
+judge_own_plan(const struct cf_ruleset *rs, const char *caller, enum cf_nai nai)
+{
+	return judge_isup(rs, NULL, nai, caller, NULL, NULL);
 }
 
 /*
@@ -442,28 +456,13 @@ trunk_after_cc(void **state)
 	cf_diag_free(&d);
 }
 
-/* Judge a call with only the numbers given: NULL leaves a party absent;
- * caller and redirecting are read as written. */
+/* Judge a call with only the numbers given: NULL leaves a party absent. */
 static struct cf_verdict
 judge3(const struct cf_ruleset *rs, const char *caller, const char *callee,
        const char *redirecting)
 {
-	struct cf_ruleset_scratch *s = cf_ruleset_scratch_alloc(rs);
-	const char *num[] = { caller, callee, redirecting };
-	struct cf_verdict v;
-	struct cf_call call;
-	int k;
-
-	assert_non_null(s);
-	cf_call_reset(&call);
-	call.proto = CF_PROTO_ISUP;
-	for (k = 0; k < 3; k++)
-		if (num[k])
-			cf_call_set_party(&call, (enum cf_party_role)k, plan86(),
-					  num[k], strlen(num[k]), CF_NAI_UNKNOWN);
-	assert_int_equal(cf_ruleset_judge(rs, s, &call, &v), 0);
-	cf_ruleset_scratch_free(s);
-	return v;
+	return judge_isup(rs, plan86(), CF_NAI_UNKNOWN, caller, callee,
+			  redirecting);
 }
 
 static void
@@ -611,14 +610,20 @@ never_matching_warnings(void **state)
 		"rule f { priority 6 when caller matches /[+]86[0-9]+$/ action "
 		"block }\n"						/* 13 */
 		"default allow\n";
-	static const char *const fine[] = {
-		"^\\+?86", "^86(13|15)[0-9]{9}$", "000(110|95588)$", "^0?86",
-		"\\+86|^86", "^(\\+|00)86", "^[^0-9]", "^86[0-9]+?1",
-		"^8[0-9]{0,3}x?$", "(?i)86", "^\\x2b86", ".*0$",
-	};
-	static const char *const never[] = {
-		"^86\\d{3}\\s", "^86[0-9]+ ", "86a", "^[.-]", "^0[0-9]*$",
-		"^(86)?\\+", "\\D",
+	/* Patterns and whether they can never match. */
+	static const struct {
+		const char *re;
+		bool never;
+	} patterns[] = {
+		{ "^\\+?86", false }, { "^86(13|15)[0-9]{9}$", false },
+		{ "000(110|95588)$", false }, { "^0?86", false },
+		{ "\\+86|^86", false }, { "^(\\+|00)86", false },
+		{ "^[^0-9]", false }, { "^86[0-9]+?1", false },
+		{ "^8[0-9]{0,3}x?$", false }, { "(?i)86", false },
+		{ "^\\x2b86", false }, { ".*0$", false },
+		{ "^86\\d{3}\\s", true }, { "^86[0-9]+ ", true },
+		{ "86a", true }, { "^[.-]", true }, { "^0[0-9]*$", true },
+		{ "^(86)?\\+", true }, { "\\D", true },
 	};
 	struct cf_ruleset *rs = NULL;
 	struct cf_diag d;
@@ -656,23 +661,16 @@ never_matching_warnings(void **state)
 	cf_ruleset_free(rs);
 	cf_diag_free(&d);
 
-	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+	for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
 		snprintf(buf, sizeof(buf), "rule r { priority 1 when caller "
-			 "matches /%s/ action block }\ndefault allow\n", fine[i]);
+			 "matches /%s/ action block }\ndefault allow\n",
+			 patterns[i].re);
 		cf_diag_init(&d);
 		assert_int_equal(compile(buf, NULL, &rs, &d), 0);
-		if (d.count)
-			fail_msg("/%s/: %s", fine[i], d.msgs[0]);
-		cf_ruleset_free(rs);
-		cf_diag_free(&d);
-	}
-	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
-		snprintf(buf, sizeof(buf), "rule r { priority 1 when caller "
-			 "matches /%s/ action block }\ndefault allow\n", never[i]);
-		cf_diag_init(&d);
-		assert_int_equal(compile(buf, NULL, &rs, &d), 0);
-		if (d.count != 1 || !strstr(d.msgs[0], "can never match"))
-			fail_msg("/%s/: no warning", never[i]);
+		if (d.count != patterns[i].never ||
+		    (d.count && !strstr(d.msgs[0], "can never match")))
+			fail_msg("/%s/: %s", patterns[i].re,
+				 d.count ? d.msgs[0] : "no warning");
 		cf_ruleset_free(rs);
 		cf_diag_free(&d);
 	}

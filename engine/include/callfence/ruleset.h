@@ -64,9 +64,9 @@ struct cf_list_stats {
  * a comment, blank lines and CRLF line ends are fine.  Every number is
  * normalised with @plan; a number column holding anything but digits,
  * '+' and separators ("1380013800O"), a label of digits only, or a number
- * that does not normalise adds "path:line: error: TEXT: reason" to @diag.  The file
- * is streamed: only the keys are kept (8 bytes per number, plus one per
- * number once a label appears).  On success *@out is a new set and 0 is
+ * that does not normalise adds "path:line: error: TEXT: reason" to
+ * @diag.  The file is streamed: only the keys are kept (8 bytes per
+ * number, plus one per number once a label appears).  On success *@out is a new set and 0 is
  * returned; on any error nothing is returned but -errno or -EINVAL.
  * Control thread.
  */
@@ -173,7 +173,7 @@ enum cf_cond_kind {
 	CF_COND_FORWARDED,	/* the call was forwarded */
 	CF_COND_HEUR,		/* heuristic condition #arg (see below) */
 	CF_COND_SIPI_MISMATCH,	/* SIP-I: the IAM and the SIP headers differ */
-	CF_COND_ABSENT,		/* the message carried no number for party */
+	CF_COND_ABSENT,		/* no number carried for party */
 	CF_COND__COUNT,
 };
 
@@ -433,8 +433,8 @@ void cf_ruleset_expire(const struct cf_ruleset *rs,
 
 /* ---- Compiled files ------------------------------------------------------- */
 
-#define CF_RULESET_FILE_VERSION	3	/* 2: heuristics; 3: invalid reason
-					 * masks, absent, plan flags */
+/* 2: heuristics; 3: invalid reason masks, absent, plan flags */
+#define CF_RULESET_FILE_VERSION	3
 
 /*
  * Write @rs to @path atomically: a temporary file beside it, fsync, rename,
