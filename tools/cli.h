@@ -17,7 +17,7 @@ enum {
 
 /* Numbering-plan options shared by the commands that read numbers without
  * a rules file: --country-code, --national-prefix, --international-prefix,
- * --nsn-lengths, --service-lengths, --area-code. */
+ * --nsn-lengths, --service-lengths, --area-code, --trunk-after-cc. */
 struct plan_opts {
 	const char *cc;
 	const char *national_prefix;
@@ -25,6 +25,7 @@ struct plan_opts {
 	const char *nsn_lengths;
 	const char *service_lengths;
 	const char *area_code;
+	const char *trunk_after_cc;	/* "strip" or "reject" */
 };
 
 /*

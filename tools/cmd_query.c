@@ -12,8 +12,10 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: callfence query --rules RULES|COMPILED --caller N "
+	fprintf(f, "usage: callfence query --rules RULES|COMPILED [--caller N] "
 		"[OPTIONS]\n"
+		"  --caller N                    the calling number (leave it out:\n"
+		"                                a call without one, caller absent)\n"
 		"  --callee N, --redirecting N   the other numbers of the call\n"
 		"  --ingress CLASS               international, national, local\n"
 		"  --proto sip|isup\n"
@@ -40,8 +42,11 @@ json_str(const char *s)
 }
 
 static void
-print_text(const struct cf_ruleset *rs, const struct cf_verdict *v)
+print_text(const struct cf_ruleset *rs, const struct cf_call *call,
+	   const struct cf_verdict *v)
 {
+	const struct cf_party *p = &call->party[v->match.party %
+						 CF_PARTY__COUNT];
 	const struct cf_reply_info *ri = cf_reply_info(v->reply);
 	unsigned int i;
 
@@ -74,6 +79,16 @@ print_text(const struct cf_ruleset *rs, const struct cf_verdict *v)
 		       cf_party_name(v->match.party), v->match.entry,
 		       v->match.what, v->match.measure, v->match.threshold);
 		break;
+	case CF_MATCH_INVALID:
+		if (!p->present)
+			printf("matched: %s absent: the call carries no %s "
+			       "number\n", cf_party_name(v->match.party),
+			       cf_party_name(v->match.party));
+		else
+			printf("matched: %s invalid: %s (\"%s\")\n",
+			       cf_party_name(v->match.party), v->match.what,
+			       p->raw);
+		break;
 	default:
 		break;
 	}
@@ -83,8 +98,11 @@ print_text(const struct cf_ruleset *rs, const struct cf_verdict *v)
 }
 
 static void
-print_json(const struct cf_ruleset *rs, const struct cf_verdict *v)
+print_json(const struct cf_ruleset *rs, const struct cf_call *call,
+	   const struct cf_verdict *v)
 {
+	const struct cf_party *p = &call->party[v->match.party %
+						 CF_PARTY__COUNT];
 	const struct cf_reply_info *ri = cf_reply_info(v->reply);
 	unsigned int i;
 
@@ -108,12 +126,17 @@ print_json(const struct cf_ruleset *rs, const struct cf_verdict *v)
 		if (v->match.what) {
 			printf(",\"%s\":", v->match.kind == CF_MATCH_LIST ?
 			       "list" : v->match.kind == CF_MATCH_HEUR ?
-			       "heuristic" : "pattern");
+			       "heuristic" : v->match.kind == CF_MATCH_INVALID ?
+			       "reason" : "pattern");
 			json_str(v->match.what);
 		}
 		if (v->match.kind == CF_MATCH_HEUR)
 			printf(",\"measure\":%u,\"threshold\":%u",
 			       v->match.measure, v->match.threshold);
+		if (v->match.kind == CF_MATCH_INVALID && p->present) {
+			printf(",\"raw\":");
+			json_str(p->raw);
+		}
 		if (v->match.label[0]) {
 			printf(",\"label\":");
 			json_str(v->match.label);
@@ -176,7 +199,7 @@ cmd_query(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (!rules || !num[CF_PARTY_CALLER])
+	if (!rules)
 		goto usage;
 
 	cf_call_reset(&call);
@@ -229,9 +252,9 @@ cmd_query(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	if (json)
-		print_json(rs, &v);
+		print_json(rs, &call, &v);
 	else
-		print_text(rs, &v);
+		print_text(rs, &call, &v);
 	cf_ruleset_scratch_free(scratch);
 	cf_ruleset_free(rs);
 	return ferror(stdout) || fflush(stdout) ? CLI_FAIL : CLI_OK;

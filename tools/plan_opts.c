@@ -13,7 +13,10 @@ const char plan_opts_help[] =
 	"  --international-prefix DIGITS  (built-in plan, else 00)\n"
 	"  --nsn-lengths LIST           national number lengths, e.g. 10-11\n"
 	"  --service-lengths LIST       short service codes, e.g. 3,5\n"
-	"  --area-code DIGITS           prepended to ISUP subscriber numbers\n";
+	"  --area-code DIGITS           prepended to ISUP subscriber numbers\n"
+	"  --trunk-after-cc reject|strip  a trunk prefix after the country code\n"
+	"                               (+860..., NAI national 0...): an error\n"
+	"                               (trunk-after-cc, the default) or removed\n";
 
 int
 plan_opts_take(struct plan_opts *o, int argc, char **argv, int *i)
@@ -28,6 +31,7 @@ plan_opts_take(struct plan_opts *o, int argc, char **argv, int *i)
 		{ "--nsn-lengths", offsetof(struct plan_opts, nsn_lengths) },
 		{ "--service-lengths", offsetof(struct plan_opts, service_lengths) },
 		{ "--area-code", offsetof(struct plan_opts, area_code) },
+		{ "--trunk-after-cc", offsetof(struct plan_opts, trunk_after_cc) },
 	};
 	size_t k;
 
@@ -81,6 +85,13 @@ plan_opts_build(const struct plan_opts *o, struct cf_numplan *plan)
 			    o->intl_prefix ? o->intl_prefix : base.intl_prefix,
 			    nsn, service, o->area_code, &why) < 0) {
 		fprintf(stderr, "callfence: numbering plan: %s\n", why);
+		return -1;
+	}
+	if (o->trunk_after_cc &&
+	    cf_numplan_parse_trunk_after_cc(o->trunk_after_cc,
+					    &plan->flags) < 0) {
+		fprintf(stderr, "callfence: --trunk-after-cc %s: expected reject "
+			"or strip\n", o->trunk_after_cc);
 		return -1;
 	}
 	return 0;

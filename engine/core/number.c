@@ -40,6 +40,7 @@ static const char *const err_names[CF_NUM_ERR__COUNT] = {
 	[CF_NUM_BAD_CC]		= "bad-country-code",
 	[CF_NUM_NO_AREA_CODE]	= "no-area-code",
 	[CF_NUM_UNSUPPORTED_NAI] = "unsupported-nai",
+	[CF_NUM_TRUNK_AFTER_CC]	= "trunk-after-cc",
 };
 
 static const char *const form_names[CF_FORM__COUNT] = {
@@ -213,6 +214,51 @@ emit(struct cf_number *out, const struct digits *e, enum cf_num_form form,
 	return CF_NUM_OK;
 }
 
+/*
+ * Check @nsn, the digits that follow the home country code (written, or
+ * implied by ISUP NAI national).  The trunk prefix belongs to national
+ * dialling only: "+86 0 10 1234 5678" and NAI national "010 1234 5678"
+ * carry it where the national significant number should start.  It is
+ * taken for one when what follows it is a length the plan allows, so a
+ * number that merely starts with the prefix digit and is valid as it
+ * stands (Russia's +7 812..., trunk prefix 8) is left alone.  Such a
+ * prefix is an error, or is removed when the plan says to strip it (and
+ * then the rest has been checked).  Returns OK, TRUNK_AFTER_CC or
+ * WRONG_LENGTH.
+ */
+static enum cf_num_err
+domestic_nsn(const struct cf_numplan *plan, struct digits *nsn)
+{
+	uint16_t lengths = plan->nsn_lengths | plan->service_lengths;
+	unsigned int npl = plan->national_prefix_len;
+
+	if (starts_with(nsn, plan->national_prefix, npl) &&
+	    has_length(lengths, nsn->n - npl)) {
+		if (!(plan->flags & CF_NUMPLAN_F_STRIP_TRUNK))
+			return CF_NUM_TRUNK_AFTER_CC;
+		*nsn = strip(nsn, npl);
+		/* One prefix is a carrier's habit; a second is a broken
+		 * number, not one to strip again. */
+		if (starts_with(nsn, plan->national_prefix, npl) &&
+		    has_length(lengths, nsn->n - npl))
+			return CF_NUM_TRUNK_AFTER_CC;
+		return CF_NUM_OK;
+	}
+	return has_length(lengths, nsn->n) ? CF_NUM_OK : CF_NUM_WRONG_LENGTH;
+}
+
+/* The plan's country code in front of the national significant number
+ * @nsn (at most 15 digits together, checked by the caller). */
+static inline struct digits
+with_cc(const struct cf_numplan *plan, const struct digits *nsn)
+{
+	return (struct digits){
+		.v = nsn->v << (8 * plan->cc_len) |
+		     (load32(plan->cc) & byte_mask32(plan->cc_len)),
+		.n = plan->cc_len + nsn->n,
+	};
+}
+
 /* Digits that already include the country code. */
 static enum cf_num_err
 international(const struct cf_numplan *plan, struct cf_number *out,
@@ -223,30 +269,42 @@ international(const struct cf_numplan *plan, struct cf_number *out,
 	if (s->n > CF_NUMKEY_MAX_DIGITS)
 		return fail(out, CF_NUM_TOO_LONG);
 	if (starts_with(s, plan->cc, plan->cc_len)) {
-		if (!has_length(plan->nsn_lengths | plan->service_lengths,
-				s->n - plan->cc_len))
-			return fail(out, CF_NUM_WRONG_LENGTH);
-		return emit(out, s, form, true);
+		struct digits nsn = strip(s, plan->cc_len), e;
+		enum cf_num_err err = domestic_nsn(plan, &nsn);
+
+		if (err != CF_NUM_OK)
+			return fail(out, err);
+		if (nsn.n == s->n - plan->cc_len)
+			return emit(out, s, form, true);
+		e = with_cc(plan, &nsn);
+		return emit(out, &e, form, true);
 	}
 	if (s->n < E164_MIN_DIGITS)
 		return fail(out, CF_NUM_WRONG_LENGTH);
 	return emit(out, s, form, false);
 }
 
-/* A national significant number: the plan's country code goes in front. */
+/* A national significant number: the plan's country code goes in front.
+ * ISUP NAI national numbers are checked for a trunk prefix; the other
+ * forms come here with their prefixes and lengths already decided. */
 static enum cf_num_err
 national(const struct cf_numplan *plan, struct cf_number *out,
 	 const struct digits *s, enum cf_num_form form)
 {
-	struct digits e;
+	struct digits nsn = *s, e;
 
 	if (plan->cc_len + s->n > CF_NUMKEY_MAX_DIGITS)
 		return fail(out, CF_NUM_TOO_LONG);
-	if (!has_length(plan->nsn_lengths | plan->service_lengths, s->n))
+	if (form == CF_FORM_NAI_NATIONAL) {
+		enum cf_num_err err = domestic_nsn(plan, &nsn);
+
+		if (err != CF_NUM_OK)
+			return fail(out, err);
+	} else if (!has_length(plan->nsn_lengths | plan->service_lengths,
+			       s->n)) {
 		return fail(out, CF_NUM_WRONG_LENGTH);
-	e.v = s->v << (8 * plan->cc_len) |
-	      (load32(plan->cc) & byte_mask32(plan->cc_len));
-	e.n = plan->cc_len + s->n;
+	}
+	e = with_cc(plan, &nsn);
 	return emit(out, &e, form, true);
 }
 
@@ -273,10 +331,14 @@ written(const struct cf_numplan *plan, struct cf_number *out,
 		return national(plan, out, s, CF_FORM_BARE);
 	if (has_length(plan->service_lengths, s->n))
 		return national(plan, out, s, CF_FORM_SERVICE);
-	if (starts_with(s, plan->cc, plan->cc_len) &&
-	    has_length(plan->nsn_lengths | plan->service_lengths,
-		       s->n - plan->cc_len))
-		return international(plan, out, s, CF_FORM_CC);
+	if (starts_with(s, plan->cc, plan->cc_len)) {
+		/* The home country code without '+': taken when the rest is
+		 * a national number, or one behind a trunk prefix (which
+		 * international() then refuses or strips). */
+		t = strip(s, plan->cc_len);
+		if (domestic_nsn(plan, &t) != CF_NUM_WRONG_LENGTH)
+			return international(plan, out, s, CF_FORM_CC);
+	}
 	return fail(out, s->n > CF_NUMKEY_MAX_DIGITS ? CF_NUM_TOO_LONG
 						     : CF_NUM_WRONG_LENGTH);
 }

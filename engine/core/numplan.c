@@ -141,6 +141,18 @@ cf_numplan_default(struct cf_numplan *plan, const char *cc, const char **why)
 }
 
 int
+cf_numplan_parse_trunk_after_cc(const char *text, uint8_t *flags)
+{
+	if (strcmp(text, "reject") == 0)
+		*flags &= (uint8_t)~CF_NUMPLAN_F_STRIP_TRUNK;
+	else if (strcmp(text, "strip") == 0)
+		*flags |= CF_NUMPLAN_F_STRIP_TRUNK;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int
 cf_numplan_parse_lengths(const char *text, uint16_t *mask)
 {
 	const char *p = text;

@@ -47,6 +47,45 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/* What a byte of a list line can be. */
+enum {
+	L_OTHER = 0,
+	L_NUMBER,	/* digits, '+', the visual separators "-.() " */
+	L_COLUMN,	/* ';', ',' and tab end the number column */
+};
+
+static const uint8_t line_class[256] = {
+	['0'] = L_NUMBER, ['1'] = L_NUMBER, ['2'] = L_NUMBER, ['3'] = L_NUMBER,
+	['4'] = L_NUMBER, ['5'] = L_NUMBER, ['6'] = L_NUMBER, ['7'] = L_NUMBER,
+	['8'] = L_NUMBER, ['9'] = L_NUMBER, ['+'] = L_NUMBER, ['-'] = L_NUMBER,
+	['.'] = L_NUMBER, ['('] = L_NUMBER, [')'] = L_NUMBER, [' '] = L_NUMBER,
+	[';'] = L_COLUMN, [','] = L_COLUMN, ['\t'] = L_COLUMN,
+};
+
+/* Only what a written number is made of (not necessarily a valid one). */
+static bool
+number_like(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line_class[(unsigned char)s[i]] != L_NUMBER)
+			return false;
+	return true;
+}
+
+/* A label with nothing but digits and separators in it. */
+static bool
+digits_only(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line_class[(unsigned char)s[i]] == L_OTHER)
+			return false;
+	return true;
+}
+
 static int
 label_id(struct loader *ld, const char *s, size_t len, uint64_t line)
 {
@@ -78,7 +117,7 @@ take_line(struct loader *ld, const char *s, size_t len, uint64_t line)
 {
 	const char *hash = memchr(s, '#', len);
 	const char *num, *label;
-	size_t num_len, label_len;
+	size_t num_len, label_len, i;
 	struct cf_number nb;
 	int lid = 0;
 
@@ -94,30 +133,54 @@ take_line(struct loader *ld, const char *s, size_t len, uint64_t line)
 	if (!len)
 		return;
 	/*
-	 * The number comes first and may contain the visual separators the
-	 * normaliser skips ("+86 10 1234 5678"); it ends at a tab, a comma,
-	 * a semicolon or the first other character (a label's letter).
-	 * The label is the rest of the line.
+	 * Two columns: the number, then an optional label.  The number may
+	 * hold the visual separators the normaliser skips, spaces included
+	 * ("+86 10 1234 5678").  The label starts after the first ';', ','
+	 * or tab; without one, it is the last space-separated word when that
+	 * word is not made of digits and separators ("fraud-2024").  A
+	 * number column with anything else in it is a broken number, never
+	 * a shorter number and a label: "+86 138 abc 0000" and "1380013800O"
+	 * are errors.  Nor is a label of digits alone: "138,0013,8000" is a
+	 * number with commas in it, not 138 labelled "0013,8000".
 	 */
 	num = s;
-	for (num_len = 0; num_len < len && strchr("0123456789+-.() ",
-						  num[num_len]); num_len++)
+	num_len = len;
+	label = s + len;
+	label_len = 0;
+	for (i = 0; i < len && line_class[(unsigned char)s[i]] != L_COLUMN; i++)
 		;
-	label = num + num_len;
-	label_len = len - num_len;
-	while (num_len && num[num_len - 1] == ' ')
+	if (i < len) {
+		num_len = i;
+		label = s + i + 1;
+		label_len = len - i - 1;
+	} else {
+		for (i = len; i > 0 && !is_space(s[i - 1]); i--)
+			;
+		if (i > 0 && !number_like(s + i, len - i)) {
+			num_len = i;
+			label = s + i;
+			label_len = len - i;
+		}
+	}
+	while (num_len && is_space(num[num_len - 1]))
 		num_len--;
-	while (label_len && (is_space(*label) || *label == ',' ||
-			     *label == ';')) {
+	while (label_len && is_space(*label)) {
 		label++;
 		label_len--;
 	}
-	if (num_len == 0) {
-		ld->st->numbers++;
-		line_error(ld, line, s, len, "not a number");
+	while (label_len && is_space(label[label_len - 1]))
+		label_len--;
+	ld->st->numbers++;
+	if (num_len == 0 || !number_like(num, num_len)) {
+		line_error(ld, line, num_len ? num : s, num_len ? num_len : len,
+			   "not a number");
 		return;
 	}
-	ld->st->numbers++;
+	if (label_len && digits_only(label, label_len)) {
+		line_error(ld, line, s, len, "a label of digits only (the rest "
+			   "of the number?)");
+		return;
+	}
 	if (cf_number_normalise(ld->plan, num, num_len, CF_NAI_UNKNOWN, &nb) !=
 	    CF_NUM_OK) {
 		line_error(ld, line, num, num_len,

@@ -453,6 +453,10 @@ cf_ruleset_load(const char *path, struct cf_ruleset **out,
 				    p.intl_prefix, p.nsn_lengths,
 				    p.service_lengths, p.area_code, &why) < 0)
 			BAD("%s: error: numbering plan: %s", path, why);
+		if (p.flags & ~CF_NUMPLAN_F__ALL)
+			BAD("%s: error: numbering plan: unknown flags 0x%x",
+			    path, p.flags);
+		rs->plan.flags = p.flags;
 	}
 	rs->strings = (const char *)(map + one[SEC_STRINGS]->offset);
 	rs->strings_len = (uint32_t)one[SEC_STRINGS]->length;

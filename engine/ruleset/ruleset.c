@@ -41,6 +41,7 @@ static const char *const match_kind_names[CF_MATCH__COUNT] = {
 	[CF_MATCH_PREFIX]	= "prefix",
 	[CF_MATCH_PATTERN]	= "pattern",
 	[CF_MATCH_HEUR]		= "heuristic",
+	[CF_MATCH_INVALID]	= "invalid",
 };
 
 static const char *const cmp_names[CF_CMP__COUNT] = {
@@ -486,7 +487,9 @@ rs_cond_valid(uint32_t nlists, uint32_t nprefixes, uint32_t npatterns,
 	case CF_COND_MATCHES:
 		return c->arg < npatterns;
 	case CF_COND_INVALID:
-		return c->arg < CF_NUM_ERR__COUNT;
+		return (c->arg & ~CF_INVALID__ALL) == 0;
+	case CF_COND_ABSENT:
+		return c->arg == 0;
 	case CF_COND_EQUALS:
 		return c->arg < CF_PARTY__COUNT;
 	case CF_COND_INGRESS:
@@ -1221,6 +1224,48 @@ eval_heur(const struct cf_ruleset *rs, const struct cf_ruleset_scratch *s,
 	return true;
 }
 
+uint32_t
+cf_invalid_default(enum cf_party_role party)
+{
+	uint32_t m = CF_INVALID__ALL & ~CF_INVALID_ABSENT &
+		     ~CF_INVALID_REASON(CF_NUM_ANONYMOUS);
+
+	if (party == CF_PARTY_CALLER || party == CF_PARTY_CALLEE)
+		m |= CF_INVALID_ABSENT;
+	return m;
+}
+
+const char *
+cf_invalid_reason_name(enum cf_num_err err, bool present)
+{
+	return present ? cf_num_err_name(err) : "absent";
+}
+
+/* `PARTY invalid [REASON, ...]`: the party has no usable number, for one
+ * of the condition's reasons. */
+static bool
+eval_invalid(const struct cf_cond *c, const struct cf_party *p,
+	     struct cf_match *m)
+{
+	uint32_t reasons = c->arg ? c->arg :
+			   cf_invalid_default((enum cf_party_role)c->party);
+	uint32_t bit;
+
+	if (!p->present)
+		bit = CF_INVALID_ABSENT;
+	else if (p->num.err != CF_NUM_OK && p->num.err < CF_NUM_ERR__COUNT)
+		bit = CF_INVALID_REASON(p->num.err);
+	else
+		return false;
+	if (!(reasons & bit))
+		return false;
+	if (!c->negate)
+		set_match(m, CF_MATCH_INVALID, c->party,
+			  cf_invalid_reason_name(p->num.err, p->present), "",
+			  "");
+	return true;
+}
+
 /* One condition, before `not`.  @m collects what matched. */
 static bool
 eval_cond(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
@@ -1288,10 +1333,14 @@ eval_cond(const struct cf_ruleset *rs, struct cf_ruleset_scratch *s,
 	case CF_COND_DOMESTIC:
 		return num && num->domestic;
 	case CF_COND_INVALID:
-		if (!p->present || p->num.err == CF_NUM_OK)
+		return eval_invalid(c, p, m);
+	case CF_COND_ABSENT:
+		if (p->present)
 			return false;
-		return c->arg ? p->num.err == c->arg :
-				p->num.err != CF_NUM_ANONYMOUS;
+		if (!c->negate)
+			set_match(m, CF_MATCH_INVALID, c->party, "absent", "",
+				  "");
+		return true;
 	case CF_COND_EQUALS:
 		other = cf_call_number(call, c->arg);
 		return num && other && num->key == other->key;

@@ -55,6 +55,7 @@ struct pcond {
 	char *name;		/* list name, regex, or heuristic as written */
 	struct cf_heur_cond_def heur;	/* CF_COND_HEUR */
 	uint64_t *prefixes;
+	struct pos *prefix_at;	/* where each prefix is written */
 	size_t nprefixes;
 };
 
@@ -87,6 +88,7 @@ enum plan_key {
 	PK_LENGTHS,
 	PK_SERVICE,
 	PK_AREA,
+	PK_TRUNK,
 	PK__COUNT,
 };
 
@@ -97,6 +99,7 @@ static const char *const plan_keys[PK__COUNT] = {
 	[PK_LENGTHS]	= "lengths",
 	[PK_SERVICE]	= "service-lengths",
 	[PK_AREA]	= "area-code",
+	[PK_TRUNK]	= "trunk-after-cc",
 };
 
 struct parser {
@@ -129,7 +132,25 @@ struct parser {
 	uint64_t heur_memory;
 	uint64_t heur_max_call_ns;
 	bool heur_reported;
+
+	/* Warnings, given to the caller's diag after every error, so the
+	 * first message of a failed build is always an error. */
+	struct cf_diag warnings;
 };
+
+/* "file:line:col: KIND: message" into @diag. */
+static void
+pmsg(struct parser *p, struct cf_diag *diag, struct pos at,
+     const char *kind, const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	cf_diag_add(diag, "%s:%u:%u: %s: %s", p->name, at.line, at.col, kind,
+		    msg ? msg : "out of memory");
+	free(msg);
+}
 
 static void
 perr(struct parser *p, struct pos at, const char *fmt, ...)
@@ -138,17 +159,26 @@ perr(struct parser *p, struct pos at, const char *fmt, ...)
 static void
 perr(struct parser *p, struct pos at, const char *fmt, ...)
 {
-	char *msg;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	pmsg(p, p->diag, at, "error", fmt, ap);
 	va_end(ap);
-	cf_diag_add(p->diag, "%s:%u:%u: error: %s", p->name, at.line, at.col,
-		    msg ? msg : "out of memory");
-	free(msg);
 	p->errors++;
+}
+
+static void
+pwarn(struct parser *p, struct pos at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+pwarn(struct parser *p, struct pos at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pmsg(p, &p->warnings, at, "warning", fmt, ap);
+	va_end(ap);
 }
 
 static void *
@@ -425,7 +455,8 @@ parse_plan(struct parser *p, struct tok *kw)
 		if (k == PK__COUNT) {
 			perr(p, at(key), "unknown plan setting '%s' (expected "
 			     "country-code, national-prefix, international-prefix, "
-			     "lengths, service-lengths or area-code)",
+			     "lengths, service-lengths, area-code or "
+			     "trunk-after-cc)",
 			     describe(key));
 			sync_line(p, key->line, true);
 			continue;
@@ -500,6 +531,13 @@ build_plan(struct parser *p, struct cf_numplan *plan)
 						   base.intl_prefix,
 			    nsn, svc, p->plan_val[PK_AREA], &why) < 0) {
 		perr(p, p->plan_at, "numbering plan: %s", why);
+		return false;
+	}
+	if (p->plan_val[PK_TRUNK] &&
+	    cf_numplan_parse_trunk_after_cc(p->plan_val[PK_TRUNK],
+					    &plan->flags) < 0) {
+		perr(p, p->plan_val_at[PK_TRUNK], "trunk-after-cc %s: expected "
+		     "reject or strip", p->plan_val[PK_TRUNK]);
 		return false;
 	}
 	return true;
@@ -610,13 +648,14 @@ party_of(const struct tok *t)
 static bool
 parse_prefix_list(struct parser *p, struct pcond *pc)
 {
-	size_t cap = 0;
+	size_t cap = 0, at_cap = 0;
 
 	pc->at = at(peek(p));
 	do {
 		struct tok *t = next(p);
 		const char *d = t->text;
 		uint64_t key, *slot;
+		struct pos *where;
 
 		if (t->kind != T_WORD) {
 			perr(p, at(t), "expected a prefix, found %s", describe(t));
@@ -634,14 +673,22 @@ parse_prefix_list(struct parser *p, struct pcond *pc)
 			    sizeof(*slot));
 		if (!slot)
 			goto bad;
+		where = more(p, &pc->prefix_at, &at_cap, pc->nprefixes,
+			     sizeof(*where));
+		if (!where)
+			goto bad;
 		*slot = key;
+		*where = at(t);
 		pc->nprefixes++;
 	} while (peek(p)->kind == T_COMMA && next(p));
 	track(p, pc->prefixes);
+	track(p, pc->prefix_at);
 	return true;
 bad:
 	free(pc->prefixes);
+	free(pc->prefix_at);
 	pc->prefixes = NULL;
+	pc->prefix_at = NULL;
 	return false;
 }
 
@@ -978,8 +1025,76 @@ parse_heuristics(struct parser *p, struct tok *kw)
 
 static bool parse_cond(struct parser *p, struct pcond *pc);
 
-/* PARTY in LIST | prefix P,... | matches /re/ | domestic | invalid [why] |
- * equals PARTY */
+/* The mask bit of `invalid` reason @t, or 0 when it names none. */
+static uint32_t
+invalid_reason(const struct tok *t)
+{
+	unsigned int e;
+
+	if (is_word(t, "absent"))
+		return CF_INVALID_ABSENT;
+	for (e = CF_NUM_OK + 1; e < CF_NUM_ERR__COUNT; e++)
+		if (is_word(t, cf_num_err_name((enum cf_num_err)e)))
+			return CF_INVALID_REASON(e);
+	return 0;
+}
+
+/* Words that may follow a condition: the next one, or the rule's items. */
+static bool
+ends_condition(const struct tok *t)
+{
+	static const char *const words[] = {
+		"and", "or", "priority", "when", "action", "reason", "monitor",
+	};
+	size_t i;
+
+	if (t->kind != T_WORD)
+		return true;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (is_word(t, words[i]))
+			return true;
+	return false;
+}
+
+static void
+reasons_expected(struct parser *p, const struct tok *t)
+{
+	char list[512] = "absent";
+	unsigned int e;
+
+	for (e = CF_NUM_OK + 1; e < CF_NUM_ERR__COUNT; e++) {
+		strcat(list, e + 1 < CF_NUM_ERR__COUNT ? ", " : " or ");
+		strcat(list, cf_num_err_name((enum cf_num_err)e));
+	}
+	perr(p, at(t), "unknown reason %s after invalid (expected %s)",
+	     describe(t), list);
+}
+
+/* After `invalid`: nothing (the default reasons), or REASON, REASON ... */
+static bool
+parse_invalid_reasons(struct parser *p, struct pcond *pc)
+{
+	uint32_t bit;
+
+	if (ends_condition(peek(p)))
+		return true;
+	for (;;) {
+		struct tok *t = next(p);
+
+		bit = invalid_reason(t);
+		if (!bit) {
+			reasons_expected(p, t);
+			return false;
+		}
+		pc->c.arg |= bit;
+		if (peek(p)->kind != T_COMMA)
+			return true;
+		next(p);
+	}
+}
+
+/* PARTY in LIST | prefix P,... | matches /re/ | domestic |
+ * invalid [REASON, ...] | absent | equals PARTY */
 static bool
 parse_party_cond(struct parser *p, struct pcond *pc, struct tok *party_tok)
 {
@@ -1024,15 +1139,13 @@ parse_party_cond(struct parser *p, struct pcond *pc, struct tok *party_tok)
 		return true;
 	}
 	if (is_word(op, "invalid")) {
-		unsigned int e;
-
 		pc->c.kind = CF_COND_INVALID;
-		t = peek(p);
-		for (e = CF_NUM_OK + 1; e < CF_NUM_ERR__COUNT; e++)
-			if (is_word(t, cf_num_err_name((enum cf_num_err)e))) {
-				next(p);
-				pc->c.arg = e;
-			}
+		pc->at = at(op);
+		return parse_invalid_reasons(p, pc);
+	}
+	if (is_word(op, "absent")) {
+		pc->c.kind = CF_COND_ABSENT;
+		pc->at = at(op);
 		return true;
 	}
 	if (is_word(op, "equals")) {
@@ -1049,8 +1162,8 @@ parse_party_cond(struct parser *p, struct pcond *pc, struct tok *party_tok)
 		return true;
 	}
 	perr(p, at(op), "expected in, prefix, matches, domestic, invalid, "
-	     "equals or a heuristic (calls, distinct-callees, ...) after %s, "
-	     "found %s", party_tok->text, describe(op));
+	     "absent, equals or a heuristic (calls, distinct-callees, ...) "
+	     "after %s, found %s", party_tok->text, describe(op));
 	return false;
 }
 
@@ -1353,6 +1466,270 @@ check_rules(struct parser *p)
 		     "the rules with e.g. 'default allow')");
 }
 
+/* ---- Conditions that can never match a normalised number --------------- */
+
+/*
+ * Normalised numbers are E.164 digits, country code first, without '+'.
+ * A prefix in a national form ("010", "0138") can never match one, and
+ * one with the trunk prefix after the home country code ("8601") matches
+ * no domestic number; both are almost certainly meant as the number the
+ * warning suggests.  Warnings, not errors: the rules still build.
+ */
+static void
+warn_prefix(struct parser *p, const struct cf_numplan *plan, struct pos at,
+	    uint64_t key)
+{
+	char d[CF_NUMKEY_MAX_DIGITS + 1], hint[64] = "";
+	size_t ipl = plan->intl_prefix_len, npl = plan->national_prefix_len;
+	size_t ccl = plan->cc_len, n;
+
+	cf_numkey_unpack(key, d, sizeof(d));
+	n = strlen(d);
+	if (d[0] == '0') {
+		if (n > ipl && strncmp(d, plan->intl_prefix, ipl) == 0)
+			snprintf(hint, sizeof(hint), " (did you mean %s?)",
+				 d + ipl);
+		else if (npl && n > npl &&
+			 strncmp(d, plan->national_prefix, npl) == 0)
+			snprintf(hint, sizeof(hint), " (did you mean %s%s?)",
+				 plan->cc, d + npl);
+		pwarn(p, at, "prefix %s can never match: numbers are E.164 "
+		      "digits, country code first, and no country code starts "
+		      "with 0%s", d, hint);
+		return;
+	}
+	if (npl && n >= ccl + npl && strncmp(d, plan->cc, ccl) == 0 &&
+	    strncmp(d + ccl, plan->national_prefix, npl) == 0) {
+		if (n > ccl + npl)
+			snprintf(hint, sizeof(hint), " (did you mean %s%s?)",
+				 plan->cc, d + ccl + npl);
+		pwarn(p, at, "prefix %s matches no domestic number: normalised "
+		      "numbers never keep a trunk prefix after the country "
+		      "code%s", d, hint);
+	}
+}
+
+/* What a regex atom can match, as far as the check below can tell. */
+enum atom {
+	ATOM_DIGIT,	/* some digit (or something not analysed) */
+	ATOM_ZERO,	/* the digit 0 only */
+	ATOM_PLUS,	/* '+' only */
+	ATOM_NONDIGIT,	/* only characters that are not digits */
+	ATOM_BAIL,	/* a construct not analysed: say nothing */
+};
+
+/* A bracket expression at @re (after '['); *@len gets its length with
+ * the brackets.  Only plain sets are analysed. */
+static enum atom
+class_atom(const char *re, size_t *len)
+{
+	bool digit = false, plus = false, other = false;
+	size_t i = 0;
+
+	if (re[i] == '^')
+		return ATOM_BAIL;
+	if (re[i] == ']') {		/* a leading ']' is literal */
+		other = true;
+		i++;
+	}
+	for (; re[i] && re[i] != ']'; i++) {
+		char c = re[i];
+
+		if (c == '[')
+			return ATOM_BAIL;	/* [:digit:] and the like */
+		if (c == '\\') {
+			c = re[++i];
+			if (c == 'd')
+				digit = true;
+			else if (c == '+')
+				plus = true;
+			else if (c == '-' || c == '.' || c == '(' || c == ')' ||
+				 c == ' ')
+				other = true;
+			else
+				return ATOM_BAIL;
+			continue;
+		}
+		if (re[i + 1] == '-' && re[i + 2] && re[i + 2] != ']') {
+			if (!(re[i + 2] < '0' || c > '9'))
+				digit = true;
+			else
+				other = true;
+			i += 2;
+			continue;
+		}
+		if (c >= '0' && c <= '9')
+			digit = true;
+		else if (c == '+')
+			plus = true;
+		else
+			other = true;
+	}
+	if (!re[i])
+		return ATOM_BAIL;
+	*len = i + 2;
+	if (digit)
+		return ATOM_DIGIT;
+	return plus && !other ? ATOM_PLUS : ATOM_NONDIGIT;
+}
+
+/*
+ * Can /@re/ never match E.164 digits?  Looks at the top level only (no
+ * '|' there; groups are taken as matching anything) for an atom that must
+ * match and cannot match a digit, or a leading ^0.  Sound, not complete:
+ * what it cannot read, it does not warn about.  Returns the message, or
+ * NULL.
+ */
+static const char *
+pattern_never_matches(const char *re)
+{
+	size_t i = 0, len;
+	int depth = 0;
+	bool first = true, anchored = false;
+
+	for (i = 0; re[i]; i++) {
+		if (re[i] == '\\' && re[i + 1]) {
+			i++;
+		} else if (re[i] == '[') {
+			if (class_atom(re + i + 1, &len) == ATOM_BAIL)
+				return NULL;
+			i += len - 1;
+		} else if (re[i] == '(') {
+			depth++;
+		} else if (re[i] == ')') {
+			depth--;
+		} else if (re[i] == '|' && depth == 0) {
+			return NULL;
+		}
+	}
+	if (depth)
+		return NULL;
+	for (i = 0; re[i]; i += len) {
+		bool optional;
+		enum atom a;
+		char q;
+
+		len = 1;
+		if (re[i] == '^' || re[i] == '$') {
+			anchored |= i == 0;
+			continue;	/* zero-width */
+		}
+		if (re[i] == '(') {
+			/* Skip the group: any of it may be optional. */
+			for (depth = 0; re[i + len - 1]; len++) {
+				char c = re[i + len - 1];
+
+				if (c == '\\' && re[i + len]) {
+					len++;
+					continue;
+				}
+				if (c == '[') {
+					size_t cl;
+
+					if (class_atom(re + i + len, &cl) ==
+					    ATOM_BAIL)
+						return NULL;
+					len += cl - 1;
+					continue;
+				}
+				depth += c == '(';
+				depth -= c == ')';
+				if (!depth)
+					break;
+			}
+			if (!re[i + len - 1])
+				return NULL;
+			a = ATOM_BAIL;
+		} else if (re[i] == '[') {
+			a = class_atom(re + i + 1, &len);
+		} else if (re[i] == '\\') {
+			char e = re[i + 1];
+
+			len = 2;
+			if (e == 'd')
+				a = ATOM_DIGIT;
+			else if (e == '+')
+				a = ATOM_PLUS;
+			else if (e == 'D' || e == 's' || e == '-' || e == '.' ||
+				 e == '(' || e == ')' || e == ' ' || e == '/')
+				a = ATOM_NONDIGIT;
+			else if (e == 'b' || e == 'B')
+				continue;	/* zero-width */
+			else
+				return NULL;	/* \x2b, \Q, \p: not read */
+		} else if (re[i] == '.') {
+			a = ATOM_DIGIT;
+		} else if (re[i] >= '0' && re[i] <= '9') {
+			a = re[i] == '0' ? ATOM_ZERO : ATOM_DIGIT;
+		} else if (re[i] == '+') {
+			a = ATOM_PLUS;
+		} else if (strchr("?*{}", re[i])) {
+			return NULL;	/* a quantifier where no atom was */
+		} else {
+			a = ATOM_NONDIGIT;
+		}
+		/* The atom's quantifier, if any: optional atoms can be
+		 * skipped. */
+		q = re[i + len];
+		optional = q == '?' || q == '*' ||
+			   (q == '{' && (re[i + len + 1] == '0' ||
+					 re[i + len + 1] == ','));
+		if (q == '?' || q == '*' || q == '+') {
+			len++;
+		} else if (q == '{') {
+			const char *close = strchr(re + i + len, '}');
+
+			if (!close)
+				return NULL;
+			len = (size_t)(close - re) - i + 1;
+		}
+		if (q && strchr("?*+{", q) && re[i + len] &&
+		    strchr("?+", re[i + len]))
+			len++;		/* lazy or possessive */
+		if (optional) {
+			first = false;
+			continue;
+		}
+		if (a == ATOM_PLUS)
+			return "it needs a '+', and numbers are E.164 digits "
+			       "without '+'";
+		if (a == ATOM_NONDIGIT)
+			return "it needs a character that is not a digit, and "
+			       "numbers are E.164 digits only";
+		if (a == ATOM_ZERO && first && anchored)
+			return "it needs a leading 0, and no E.164 number "
+			       "starts with 0 (write the country code, not a "
+			       "national prefix)";
+		first = false;
+	}
+	return NULL;
+}
+
+/* Every prefix and pattern of the rules, once the plan is known. */
+static void
+warn_never_match(struct parser *p, const struct cf_numplan *plan)
+{
+	size_t i, k, j;
+
+	for (i = 0; i < p->nrules; i++) {
+		struct prule *r = &p->rules[i];
+
+		for (k = 0; k < r->nconds; k++) {
+			struct pcond *pc = &r->conds[k];
+			const char *why;
+
+			if (pc->c.kind == CF_COND_PREFIX)
+				for (j = 0; j < pc->nprefixes; j++)
+					warn_prefix(p, plan, pc->prefix_at[j],
+						    pc->prefixes[j]);
+			if (pc->c.kind == CF_COND_MATCHES &&
+			    (why = pattern_never_matches(pc->name)))
+				pwarn(p, pc->at, "pattern /%s/ can never "
+				      "match: %s", pc->name, why);
+		}
+	}
+}
+
 static char *
 list_path(struct parser *p, const char *dir, const struct plist *l,
 	  const struct cf_rules_opts *opts)
@@ -1529,9 +1906,12 @@ cf_rules_compile_text(const char *name, const char *text, size_t len,
 		parser_free(&p);
 		return -ENOMEM;
 	}
+	cf_diag_init(&p.warnings);
 	parse_file(&p);
 	plan_ok = build_plan(&p, &plan);
 	check_rules(&p);
+	if (plan_ok)
+		warn_never_match(&p, &plan);
 	for (i = 0; opts && i < opts->nlists; i++)
 		if (!find_list(&p, opts->lists[i].name)) {
 			cf_diag_add(diag, "%s: error: --list %s: the rules have "
@@ -1541,6 +1921,9 @@ cf_rules_compile_text(const char *name, const char *text, size_t len,
 		}
 	if (plan_ok)
 		r = build(&p, &plan, dir, opts, out);
+	for (i = 0; i < p.warnings.count; i++)
+		cf_diag_add(diag, "%s", p.warnings.msgs[i]);
+	cf_diag_free(&p.warnings);
 	parser_free(&p);
 	return p.errors ? -EINVAL : r;
 }

@@ -111,8 +111,8 @@ bad_lines(void **state)
 	assert_null(set);
 	assert_int_equal(st.errors, 4);
 	assert_int_equal(d.count, 4);
-	/* The number ends at the first letter: "12" is what was read. */
-	snprintf(msg, sizeof(msg), "%s:2: error: 12: wrong-length", path);
+	/* A letter inside the number breaks it; it starts no label. */
+	snprintf(msg, sizeof(msg), "%s:2: error: 12ab34: not a number", path);
 	assert_string_equal(d.msgs[0], msg);
 	snprintf(msg, sizeof(msg), "%s:3: error: +86 12: wrong-length", path);
 	assert_string_equal(d.msgs[1], msg);
@@ -123,6 +123,94 @@ bad_lines(void **state)
 	snprintf(msg, sizeof(msg), "%s:6: error: anonymous: not a number", path);
 	assert_string_equal(d.msgs[3], msg);
 	cf_diag_free(&d);
+}
+
+/*
+ * Typos inside a number are errors, not a shorter number with the rest as
+ * its label (issue 13): "+86 138 abc 0000" loaded as 86138 labelled
+ * "abc 0000", and "1380013800O" (a letter O) as 861380013800 labelled "O".
+ */
+static void
+broken_numbers_are_not_labels(void **state)
+{
+	static const struct {
+		const char *line, *msg;
+	} bad[] = {
+		{ "+86 138 abc 0000", "+86 138 abc 0000: not a number" },
+		{ "1380013800O", "1380013800O: not a number" },
+		{ "1380013800O fraud", "1380013800O: not a number" },
+		{ "+8613800138000fraud", "+8613800138000fraud: not a number" },
+		{ "+86 138 0013 8000 fraud case",
+		  "+86 138 0013 8000 fraud: not a number" },
+		{ "+86 138 O013 8000;fraud", "+86 138 O013 8000: not a number" },
+		{ "138,0013,8000", "138,0013,8000: a label of digits only" },
+		{ "+86 138;0013 8000", "+86 138;0013 8000: a label of digits only" },
+		{ "+86 138\t0013", "+86 138\t0013: a label of digits only" },
+		{ ";fraud", ";fraud: not a number" },
+		{ "+86 138 0013 8000 0", "+86 138 0013 8000 0: wrong-length" },
+	};
+	struct cf_numset *set = NULL;
+	struct cf_diag d;
+	char text[64], msg[512];
+	const char *path;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "+8613800000001 ok\n%s\n",
+			 bad[i].line);
+		path = write_file("typo.txt", text);
+		cf_diag_init(&d);
+		if (cf_list_load(path, plan86(), &set, NULL, &d) != -EINVAL)
+			fail_msg("'%s' loaded", bad[i].line);
+		assert_null(set);
+		snprintf(msg, sizeof(msg), "%s:2: error: %s", path, bad[i].msg);
+		if (d.count != 1 || strncmp(d.msgs[0], msg, strlen(msg)) != 0)
+			fail_msg("'%s': got '%s', want '%s'", bad[i].line,
+				 d.count ? d.msgs[0] : "", msg);
+		cf_diag_free(&d);
+	}
+}
+
+/* Where the label starts, and what a number column may hold: every
+ * visual separator the normaliser skips, spaces included. */
+static void
+label_columns(void **state)
+{
+	static const struct {
+		const char *line, *e164, *label;
+	} good[] = {
+		{ "+86 138 0013 8000 fraud-2024", "8613800138000", "fraud-2024" },
+		{ "+86 (138) 0013-8000.", "8613800138000", "" },
+		{ "+86 138 0013 8000", "8613800138000", "" },
+		{ "+86 138 0013 8000;fraud case 12", "8613800138000",
+		  "fraud case 12" },
+		{ "+86 138 0013 8000\tcase 7", "8613800138000", "case 7" },
+		{ "138-0013-8000 , bank ", "8613800138000", "bank" },
+		{ "+8613800138000 ;", "8613800138000", "" },
+		{ "110 police", "86110", "police" },
+	};
+	struct cf_numset *set = NULL;
+	struct cf_diag d;
+	char text[64];
+	const char *path;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "%s\n", good[i].line);
+		path = write_file("cols.txt", text);
+		cf_diag_init(&d);
+		if (cf_list_load(path, plan86(), &set, NULL, &d) != 0)
+			fail_msg("'%s': %s", good[i].line,
+				 d.count ? d.msgs[0] : "?");
+		r = cf_numset_lookup(set, key(good[i].e164));
+		assert_true(r >= 0);
+		assert_string_equal(cf_numset_label_name(set, (unsigned int)r),
+				    good[i].label);
+		cf_numset_free(set);
+		set = NULL;
+		cf_diag_free(&d);
+	}
 }
 
 /* 15 digits is the longest valid number; 16 is not. */
@@ -253,6 +341,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(good_list_with_labels_comments_crlf),
 		cmocka_unit_test(bad_lines),
+		cmocka_unit_test(broken_numbers_are_not_labels),
+		cmocka_unit_test(label_columns),
 		cmocka_unit_test(sixteen_digits),
 		cmocka_unit_test(empty_and_missing),
 		cmocka_unit_test(error_cap),

@@ -229,6 +229,8 @@ every_construct(void **state)
 	cf_diag_free(&d);
 }
 
+static bool has_sub(const struct cf_diag *d, const char *sub);
+
 static bool
 has_msg(const struct cf_diag *d, const char *msg)
 {
@@ -296,9 +298,9 @@ every_error_with_position(void **state)
 	assert_true(has_msg(&d, "t.rules:18:32: error: unknown protocol h323 "
 			    "(expected sip or isup)"));
 	assert_true(has_msg(&d, "t.rules:19:33: error: expected in, prefix, "
-			    "matches, domestic, invalid, equals or a heuristic "
-			    "(calls, distinct-callees, ...) after caller, "
-			    "found sings"));
+			    "matches, domestic, invalid, absent, equals or a "
+			    "heuristic (calls, distinct-callees, ...) after "
+			    "caller, found sings"));
 	assert_true(has_msg(&d, "t.rules:20:1: error: expected plan, list, "
 			    "heuristics, rule or default, found bogus"));
 	assert_true(has_msg(&d, "t.rules:21:41: error: expected /regex/ after "
@@ -337,14 +339,351 @@ plan_errors(void **state)
 			    "lengths 1-15 such as 10-11 or 9,10"));
 	assert_true(has_msg(&d, "p.rules:4:2: error: unknown plan setting "
 			    "'colour' (expected country-code, national-prefix, "
-			    "international-prefix, lengths, service-lengths or "
-			    "area-code)"));
+			    "international-prefix, lengths, service-lengths, "
+			    "area-code or trunk-after-cc)"));
 	cf_diag_free(&d);
 	cf_diag_init(&d);
 	assert_int_equal(cf_rules_compile_text("p.rules", t3, strlen(t3), dir,
 					       NULL, &rs, &d), -EINVAL);
 	assert_true(has_msg(&d, "p.rules:1:1: error: the plan has no "
 			    "country-code"));
+	cf_diag_free(&d);
+}
+
+/* An ISUP call of caller, callee and redirecting number (NULL: absent),
+ * read with @nai under @plan (NULL: the ruleset's own), judged. */
+static struct cf_verdict
+judge_isup(const struct cf_ruleset *rs, const struct cf_numplan *plan,
+	   enum cf_nai nai, const char *caller, const char *callee,
+	   const char *redirecting)
+{
+	struct cf_ruleset_scratch *s = cf_ruleset_scratch_alloc(rs);
+	const char *num[] = { caller, callee, redirecting };
+	struct cf_verdict v;
+	struct cf_call call;
+	int k;
+
+	assert_non_null(s);
+	cf_call_reset(&call);
+	call.proto = CF_PROTO_ISUP;
+	for (k = 0; k < 3; k++)
+		if (num[k])
+			cf_call_set_party(&call, (enum cf_party_role)k,
+					  plan ? plan : cf_ruleset_plan(rs),
+					  num[k], strlen(num[k]), nai);
+	assert_int_equal(cf_ruleset_judge(rs, s, &call, &v), 0);
+	cf_ruleset_scratch_free(s);
+	return v;
+}
+
+static struct cf_verdict
+judge_own_plan(const struct cf_ruleset *rs, const char *caller, enum cf_nai nai)
+{
+	return judge_isup(rs, NULL, nai, caller, NULL, NULL);
+}
+
+/*
+ * A trunk prefix after the country code: an error of its own in lists and
+ * calls, that `invalid trunk-after-cc` names; or, where the plan says
+ * `trunk-after-cc strip`, removed, in lists, calls and compiled files.
+ */
+static void
+trunk_after_cc(void **state)
+{
+	static const char rules[] =
+		"list black \"trunk.txt\"\n"
+		"rule black { priority 1 when caller in black action block }\n"
+		"rule trunk { priority 2 when caller invalid trunk-after-cc "
+		"action suspect }\n"
+		"default allow\n";
+	struct cf_ruleset *rs = NULL, *loaded = NULL;
+	struct cf_verdict v;
+	struct cf_diag d;
+	const char *src;
+	char *text, msg[512], path[300];
+
+	write_file("trunk.txt", "+86 010 1234 5678\n");
+	cf_diag_init(&d);
+	src = "plan { country-code 86 }\nlist black \"trunk.txt\"\n"
+	      "default allow\n";
+	assert_int_equal(cf_rules_compile_text("t.rules", src, strlen(src),
+					       dir, NULL, &rs, &d), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s/trunk.txt:1: error: +86 010 1234 5678: "
+		 "trunk-after-cc", dir);
+	assert_true(has_msg(&d, msg));
+	cf_diag_free(&d);
+
+	/* Rejected (the default): the call is invalid for that reason. */
+	write_file("trunk.txt", "+86 10 1234 5678\n");
+	cf_diag_init(&d);
+	assert_int_equal(compile(rules, NULL, &rs, &d), 0);
+	v = judge_own_plan(rs, "+8601012345678", CF_NAI_UNKNOWN);
+	assert_string_equal(v.rule, "trunk");
+	v = judge_own_plan(rs, "01012345678", CF_NAI_NATIONAL);
+	assert_string_equal(v.rule, "trunk");
+	v = judge_own_plan(rs, "1012345678", CF_NAI_NATIONAL);
+	assert_string_equal(v.rule, "black");
+	cf_ruleset_free(rs);
+
+	/* Stripped: the list line and the calls are the listed number. */
+	write_file("trunk.txt", "+86 010 1234 5678\n");
+	assert_true(asprintf(&text, "plan { country-code 86 trunk-after-cc "
+			     "strip }\n%s", rules) > 0);
+	assert_int_equal(cf_rules_compile_text("t.rules", text, strlen(text),
+					       dir, NULL, &rs, &d), 0);
+	free(text);
+	assert_true(cf_ruleset_plan(rs)->flags & CF_NUMPLAN_F_STRIP_TRUNK);
+	v = judge_own_plan(rs, "+8601012345678", CF_NAI_UNKNOWN);
+	assert_string_equal(v.rule, "black");
+	assert_string_equal(v.match.entry, "861012345678");
+	v = judge_own_plan(rs, "01012345678", CF_NAI_NATIONAL);
+	assert_string_equal(v.rule, "black");
+	snprintf(path, sizeof(path), "%s/trunk.cfr", dir);
+	assert_int_equal(cf_ruleset_save(rs, path, &d), 0);
+	cf_ruleset_free(rs);
+	assert_int_equal(cf_ruleset_load(path, &loaded, &d), 0);
+	assert_true(cf_ruleset_plan(loaded)->flags & CF_NUMPLAN_F_STRIP_TRUNK);
+	v = judge_own_plan(loaded, "+8601012345678", CF_NAI_UNKNOWN);
+	assert_string_equal(v.rule, "black");
+	cf_ruleset_free(loaded);
+	assert_int_equal(d.count, 0);
+
+	src = "plan { country-code 86 trunk-after-cc maybe }\ndefault allow\n";
+	assert_int_equal(cf_rules_compile_text("t.rules", src, strlen(src),
+					       dir, NULL, &rs, &d), -EINVAL);
+	assert_true(has_msg(&d, "t.rules:1:39: error: trunk-after-cc maybe: "
+			    "expected reject or strip"));
+	cf_diag_free(&d);
+}
+
+/* Judge a call with only the numbers given: NULL leaves a party absent. */
+static struct cf_verdict
+judge3(const struct cf_ruleset *rs, const char *caller, const char *callee,
+       const char *redirecting)
+{
+	return judge_isup(rs, plan86(), CF_NAI_UNKNOWN, caller, callee,
+			  redirecting);
+}
+
+static void
+assert_invalid_match(const struct cf_verdict *v, const char *rule,
+		     enum cf_party_role party, const char *reason)
+{
+	assert_string_equal(v->rule, rule);
+	assert_int_equal(v->match.kind, CF_MATCH_INVALID);
+	assert_int_equal(v->match.party, party);
+	assert_string_equal(v->match.what, reason);
+	assert_string_equal(cf_match_kind_name(v->match.kind), "invalid");
+}
+
+/*
+ * A caller with no number (an IAM without Calling Party Number, a From
+ * without a user part) is absent, and plain `caller invalid` covers it:
+ * leaving the number out no longer gets past invalid-caller screening,
+ * while an empty number already did not (issue 13).  A reason list is
+ * exactly those reasons; `absent` is a reason and a condition of its own.
+ */
+static void
+absent_caller(void **state)
+{
+	static const char plain[] =
+		"rule redir { priority 1 when redirecting invalid action hide }\n"
+		"rule inval { priority 2 when caller invalid action block }\n"
+		"rule callee { priority 3 when callee invalid action suspect }\n"
+		"default allow\n";
+	static const char listed[] =
+		"rule length { priority 1 when caller invalid wrong-length, "
+		"trunk-after-cc action block }\n"
+		"rule gone { priority 2 when caller absent and not callee absent "
+		"action suspect }\n"
+		"rule only { priority 3 when callee invalid absent action hide }\n"
+		"rule fwd { priority 4 when not redirecting absent action block "
+		"reply 608 }\n"
+		"default allow\n";
+	struct cf_ruleset *rs = NULL, *loaded = NULL;
+	struct cf_verdict v;
+	struct cf_diag d;
+	char path[300];
+	int round;
+
+	cf_diag_init(&d);
+	assert_int_equal(compile(plain, NULL, &rs, &d), 0);
+	v = judge3(rs, NULL, "+8613800000000", NULL);
+	assert_invalid_match(&v, "inval", CF_PARTY_CALLER, "absent");
+	v = judge3(rs, "", "+8613800000000", NULL);
+	assert_invalid_match(&v, "inval", CF_PARTY_CALLER, "empty");
+	v = judge3(rs, "+8601012345678", "+8613800000000", NULL);
+	assert_invalid_match(&v, "inval", CF_PARTY_CALLER, "trunk-after-cc");
+	/* Withheld is not invalid; a call not forwarded has no redirecting
+	 * number, and that is no fault. */
+	v = judge3(rs, "anonymous", "+8613800000000", NULL);
+	assert_string_equal(v.rule, "default");
+	v = judge3(rs, "+8613811112222", "+8613800000000", NULL);
+	assert_string_equal(v.rule, "default");
+	assert_int_equal(v.match.kind, CF_MATCH_NONE);
+	v = judge3(rs, "+8613811112222", NULL, NULL);
+	assert_invalid_match(&v, "callee", CF_PARTY_CALLEE, "absent");
+	v = judge3(rs, "+8613811112222", "+8613800000000", "12x");
+	assert_invalid_match(&v, "redir", CF_PARTY_REDIRECTING, "non-digit");
+	cf_ruleset_free(rs);
+
+	assert_int_equal(compile(listed, NULL, &rs, &d), 0);
+	snprintf(path, sizeof(path), "%s/absent.cfr", dir);
+	assert_int_equal(cf_ruleset_save(rs, path, &d), 0);
+	assert_int_equal(cf_ruleset_load(path, &loaded, &d), 0);
+	assert_int_equal(d.count, 0);
+	/* The same answers from the compiled file. */
+	for (round = 0; round < 2; round++) {
+		const struct cf_ruleset *r = round ? loaded : rs;
+
+		v = judge3(r, "+861381", "+8613800000000", NULL);
+		assert_invalid_match(&v, "length", CF_PARTY_CALLER,
+				     "wrong-length");
+		v = judge3(r, "+0123456789", "+8613800000000", NULL);
+		assert_string_equal(v.rule, "default");	/* bad-country-code */
+		v = judge3(r, "8601012345678", "+8613800000000", NULL);
+		assert_string_equal(v.rule, "length");
+		v = judge3(r, NULL, "+8613800000000", NULL);
+		assert_invalid_match(&v, "gone", CF_PARTY_CALLER, "absent");
+		v = judge3(r, NULL, NULL, NULL);
+		assert_invalid_match(&v, "only", CF_PARTY_CALLEE, "absent");
+		v = judge3(r, "+8613811112222", "12", NULL);
+		assert_string_equal(v.rule, "default");
+		v = judge3(r, "+8613811112222", "+8613800000000", "12x");
+		assert_string_equal(v.rule, "fwd");
+		assert_int_equal(v.match.kind, CF_MATCH_NONE);
+	}
+	cf_ruleset_free(loaded);
+	cf_ruleset_free(rs);
+	cf_diag_free(&d);
+}
+
+/* Reason lists: every name, and what is wrong with a bad one, where. */
+static void
+invalid_reason_errors(void **state)
+{
+	static const char bad[] =
+		"rule a { priority 1 when caller invalid wrong-lenght action "
+		"block }\n"						/* 8 */
+		"rule b { priority 2 when caller invalid empty, action block }\n"
+		"default allow\n";
+	struct cf_ruleset *rs = NULL;
+	struct cf_diag d;
+	unsigned int e;
+	char text[256];
+
+	cf_diag_init(&d);
+	assert_int_equal(compile(bad, NULL, &rs, &d), -EINVAL);
+	cf_diag_print(&d, stderr);
+	assert_true(has_sub(&d, "t.rules:8:41: error: unknown reason "
+			    "wrong-lenght after invalid (expected absent, "
+			    "empty, anonymous, "));
+	assert_true(has_sub(&d, "or trunk-after-cc)"));
+	assert_true(has_sub(&d, "t.rules:9:48: error: unknown reason action "));
+	cf_diag_free(&d);
+	for (e = CF_NUM_OK + 1; e < CF_NUM_ERR__COUNT; e++) {
+		snprintf(text, sizeof(text), "rule r { priority 1 when caller "
+			 "invalid absent, %s action block }\ndefault allow\n",
+			 cf_num_err_name((enum cf_num_err)e));
+		cf_diag_init(&d);
+		assert_int_equal(compile(text, NULL, &rs, &d), 0);
+		cf_ruleset_free(rs);
+		cf_diag_free(&d);
+	}
+}
+
+/*
+ * Conditions that can never match a normalised number (E.164 digits,
+ * country code first, no '+') are warned about with their position, and
+ * the rules still build; what can match is not warned about.
+ */
+static void
+never_matching_warnings(void **state)
+{
+	static const char text[] =
+		"rule a { priority 1 when caller prefix 010, +8613, 0086138 "
+		"action block }\n"					/* 8 */
+		"rule b { priority 2 when callee prefix 8601 action block }\n"
+		"rule c { priority 3 when caller matches /^\\+86/ action block }\n"
+		"rule d { priority 4 when caller matches /^0138/ action block }\n"
+		"rule e { priority 5 when caller matches /^86-138/ action block }\n"
+		"rule f { priority 6 when caller matches /[+]86[0-9]+$/ action "
+		"block }\n"						/* 13 */
+		"default allow\n";
+	/* Patterns and whether they can never match. */
+	static const struct {
+		const char *re;
+		bool never;
+	} patterns[] = {
+		{ "^\\+?86", false }, { "^86(13|15)[0-9]{9}$", false },
+		{ "000(110|95588)$", false }, { "^0?86", false },
+		{ "\\+86|^86", false }, { "^(\\+|00)86", false },
+		{ "^[^0-9]", false }, { "^86[0-9]+?1", false },
+		{ "^8[0-9]{0,3}x?$", false }, { "(?i)86", false },
+		{ "^\\x2b86", false }, { ".*0$", false },
+		{ "^86\\d{3}\\s", true }, { "^86[0-9]+ ", true },
+		{ "86a", true }, { "^[.-]", true }, { "^0[0-9]*$", true },
+		{ "^(86)?\\+", true }, { "\\D", true },
+	};
+	struct cf_ruleset *rs = NULL;
+	struct cf_diag d;
+	char buf[256];
+	size_t i;
+
+	cf_diag_init(&d);
+	assert_int_equal(compile(text, NULL, &rs, &d), 0);
+	cf_diag_print(&d, stderr);
+	assert_true(has_msg(&d, "t.rules:8:40: warning: prefix 010 can never "
+			    "match: numbers are E.164 digits, country code "
+			    "first, and no country code starts with 0 (did you "
+			    "mean 8610?)"));
+	assert_true(has_msg(&d, "t.rules:8:52: warning: prefix 0086138 can "
+			    "never match: numbers are E.164 digits, country "
+			    "code first, and no country code starts with 0 "
+			    "(did you mean 86138?)"));
+	assert_true(has_msg(&d, "t.rules:9:40: warning: prefix 8601 matches no "
+			    "domestic number: normalised numbers never keep a "
+			    "trunk prefix after the country code (did you mean "
+			    "861?)"));
+	assert_true(has_msg(&d, "t.rules:10:41: warning: pattern /^\\+86/ can "
+			    "never match: it needs a '+', and numbers are "
+			    "E.164 digits without '+'"));
+	assert_true(has_msg(&d, "t.rules:11:41: warning: pattern /^0138/ can "
+			    "never match: it needs a leading 0, and no E.164 "
+			    "number starts with 0 (write the country code, not "
+			    "a national prefix)"));
+	assert_true(has_msg(&d, "t.rules:12:41: warning: pattern /^86-138/ can "
+			    "never match: it needs a character that is not a "
+			    "digit, and numbers are E.164 digits only"));
+	assert_true(has_sub(&d, "t.rules:13:41: warning: pattern "
+			    "/[+]86[0-9]+$/ can never match: it needs a '+'"));
+	assert_int_equal(d.count, 7);
+	cf_ruleset_free(rs);
+	cf_diag_free(&d);
+
+	for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		snprintf(buf, sizeof(buf), "rule r { priority 1 when caller "
+			 "matches /%s/ action block }\ndefault allow\n",
+			 patterns[i].re);
+		cf_diag_init(&d);
+		assert_int_equal(compile(buf, NULL, &rs, &d), 0);
+		if (d.count != patterns[i].never ||
+		    (d.count && !strstr(d.msgs[0], "can never match")))
+			fail_msg("/%s/: %s", patterns[i].re,
+				 d.count ? d.msgs[0] : "no warning");
+		cf_ruleset_free(rs);
+		cf_diag_free(&d);
+	}
+
+	/* A build that fails says its errors first, then the warnings. */
+	cf_diag_init(&d);
+	assert_int_equal(compile("rule a { priority 1 when caller prefix 0138 "
+				 "action block }\nrule b { priority 2 when "
+				 "caller in nolist action block }\ndefault "
+				 "allow\n", NULL, &rs, &d), -EINVAL);
+	assert_int_equal(d.count, 2);
+	assert_non_null(strstr(d.msgs[0], "error: no list named 'nolist'"));
+	assert_non_null(strstr(d.msgs[1], "warning: prefix 0138"));
 	cf_diag_free(&d);
 }
 
@@ -590,7 +929,7 @@ compiled_file_round_trip(void **state)
 	flip_byte(copy, st.st_size / 2);
 	flip_byte(copy, 8);
 	assert_int_equal(cf_ruleset_load(copy, &loaded, &d), -EINVAL);
-	assert_true(has_sub(&d, "this build reads version 2: recompile the "
+	assert_true(has_sub(&d, "this build reads version 3: recompile the "
 			    "rules"));
 	flip_byte(copy, 0);
 	assert_int_equal(cf_ruleset_load(copy, &loaded, &d), -EINVAL);
@@ -649,6 +988,10 @@ main(void)
 		cmocka_unit_test(every_error_with_position),
 		cmocka_unit_test(plan_errors),
 		cmocka_unit_test(list_errors_reported),
+		cmocka_unit_test(trunk_after_cc),
+		cmocka_unit_test(absent_caller),
+		cmocka_unit_test(invalid_reason_errors),
+		cmocka_unit_test(never_matching_warnings),
 		cmocka_unit_test(order_first_match_monitor),
 		cmocka_unit_test(hyperscan_patterns),
 		cmocka_unit_test(failed_compile_keeps_old),

@@ -16,7 +16,8 @@
 #include <callfence/number.h>
 
 struct vector {
-	const char *cc;		/* built-in plan; "86a" = China, area 10 */
+	const char *cc;		/* built-in plan; "86a" = China, area 10;
+				 * "86s", "44s": trunk-after-cc strip */
 	const char *in;
 	enum cf_nai nai;
 	enum cf_num_err err;
@@ -88,6 +89,43 @@ static const struct vector vectors[] = {
 	BAD("86", "12", NATIONAL, WRONG_LENGTH),
 	BAD("86", "0013812345678", INTERNATIONAL, BAD_CC),
 	BAD("86", "8613812345678901", INTERNATIONAL, TOO_LONG),
+	/* The trunk prefix after the country code: every form that carries
+	 * the country code, and ISUP NAI national, which implies it.  The
+	 * lengths allow "01012345678" as it stands: only the prefix says. */
+	BAD("86", "+8601012345678", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("86", "+86 (0)10 1234 5678", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("86", "008601012345678", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("86", "8601012345678", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("86", "+86013812345678", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("86", "86013812345678", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("86", "+860110", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("86", "+86001012345678", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("86", "8601012345678", INTERNATIONAL, TRUNK_AFTER_CC),
+	BAD("86", "01012345678", NATIONAL, TRUNK_AFTER_CC),
+	BAD("86", "013812345678", NATIONAL, TRUNK_AFTER_CC),
+	BAD("86", "0110", NATIONAL, TRUNK_AFTER_CC),
+	/* A 0 that leaves no valid number behind is a length error. */
+	BAD("86", "+86 0 1381234", UNKNOWN, WRONG_LENGTH),
+	BAD("86", "01381234", NATIONAL, WRONG_LENGTH),
+	/* A foreign number's digits are not the home plan's business. */
+	OK("86", "+44 0 20 7946 0958", "4402079460958", PLUS, false),
+	/* A plan that strips it: the rest must still be a valid length, and
+	 * one prefix is stripped, not two. */
+	OK("86s", "+8601012345678", "861012345678", PLUS, true),
+	OK("86s", "+86 0 138 1234 5678", "8613812345678", PLUS, true),
+	OK("86s", "008601012345678", "861012345678", INTL_PREFIX, true),
+	OK("86s", "8601012345678", "861012345678", CC, true),
+	OK("86s", "86013812345678", "8613812345678", CC, true),
+	OK("86s", "+860110", "86110", PLUS, true),
+	NAI("86s", NATIONAL, "01012345678", "861012345678", NAI_NATIONAL, true),
+	NAI("86s", INTERNATIONAL, "8601012345678", "861012345678", NAI_INTERNATIONAL, true),
+	OK("86s", "+8613812345678", "8613812345678", PLUS, true),
+	NAI("86s", NATIONAL, "1012345678", "861012345678", NAI_NATIONAL, true),
+	BAD("86s", "+86 0 1381234", UNKNOWN, WRONG_LENGTH),
+	BAD("86s", "+86 0 138 1234 56789", UNKNOWN, WRONG_LENGTH),
+	BAD("86s", "01381234", NATIONAL, WRONG_LENGTH),
+	BAD("86s", "+86001012345678", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("86s", "001012345678", NATIONAL, TRUNK_AFTER_CC),
 	/* NANP: trunk prefix 1, international prefix 011. */
 	OK("1", "+1 (202) 555-0170", "12025550170", PLUS, true),
 	OK("1", "2025550170", "12025550170", BARE, true),
@@ -95,6 +133,8 @@ static const struct vector vectors[] = {
 	OK("1", "12025550170", "12025550170", NATIONAL, true),
 	OK("1", "011447911123456", "447911123456", INTL_PREFIX, false),
 	OK("1", "911", "1911", SERVICE, true),
+	BAD("1", "+1 1 202 555 0170", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("1", "12025550170", NATIONAL, TRUNK_AFTER_CC),
 	BAD("1", "202-555-017", UNKNOWN, WRONG_LENGTH),
 	BAD("1", "00447911123456", UNKNOWN, WRONG_LENGTH),
 	/* UK. */
@@ -107,12 +147,19 @@ static const struct vector vectors[] = {
 	OK("44", "999", "44999", SERVICE, true),
 	OK("44", "+8613812345678", "8613812345678", PLUS, false),
 	/* "+44 (0)20..." keeps the trunk 0 inside an international number:
-	 * one digit too many for the plan, reported rather than guessed. */
-	BAD("44", "+44 (0)20 7946 0958", UNKNOWN, WRONG_LENGTH),
+	 * reported as such rather than guessed (or read as 11 digits). */
+	BAD("44", "+44 (0)20 7946 0958", UNKNOWN, TRUNK_AFTER_CC),
+	OK("44s", "+44 (0)20 7946 0958", "442079460958", PLUS, true),
 	/* Russia: trunk prefix 8, international prefix 810. */
 	OK("7", "8 916 123-45-67", "79161234567", NATIONAL, true),
 	OK("7", "810 86 138 1234 5678", "8613812345678", INTL_PREFIX, false),
 	OK("7", "+79161234567", "79161234567", PLUS, true),
+	/* St Petersburg's 812 starts with the trunk digit and is valid as it
+	 * stands; 8 916... after +7 is the trunk prefix. */
+	OK("7", "+7 812 123-45-67", "78121234567", PLUS, true),
+	NAI("7", NATIONAL, "8121234567", "78121234567", NAI_NATIONAL, true),
+	BAD("7", "+7 8 916 123-45-67", UNKNOWN, TRUNK_AFTER_CC),
+	BAD("7", "89161234567", NATIONAL, TRUNK_AFTER_CC),
 	/* More digits than the 16 the fast path holds: valid only behind an
 	 * international prefix. */
 	OK("7", "810123456789012345", "123456789012345", INTL_PREFIX, false),
@@ -125,9 +172,17 @@ static const struct vector vectors[] = {
 static const struct cf_numplan *
 plan_for(const char *cc)
 {
-	static struct cf_numplan china_area;
+	static struct cf_numplan china_area, strip;
 	const struct cf_numplan *cn;
 
+	if (strcmp(cc, "86s") == 0 || strcmp(cc, "44s") == 0) {
+		char base[3] = { cc[0], cc[1], '\0' };
+
+		strip = *cf_numplan_builtin(base);
+		assert_int_equal(cf_numplan_parse_trunk_after_cc("strip",
+								 &strip.flags), 0);
+		return &strip;
+	}
 	if (strcmp(cc, "86a") != 0)
 		return cf_numplan_builtin(cc);
 	cn = cf_numplan_builtin("86");
@@ -201,12 +256,12 @@ canonical_form_is_a_fixed_point(void **state)
 static void
 separators_do_not_change_the_result(void **state)
 {
-	static const char *const ccs[] = { "86", "1", "44", "7" };
+	static const char *const ccs[] = { "86", "1", "44", "7", "86s" };
 	uint64_t rng = 42;
 	size_t c, len, round;
 
 	for (c = 0; c < sizeof(ccs) / sizeof(ccs[0]); c++) {
-		const struct cf_numplan *plan = cf_numplan_builtin(ccs[c]);
+		const struct cf_numplan *plan = plan_for(ccs[c]);
 
 		for (len = 1; len <= 18; len++) {
 			for (round = 0; round < 200; round++) {

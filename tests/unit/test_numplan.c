@@ -132,6 +132,29 @@ length_lists_reject_garbage(void **state)
 	}
 }
 
+/* trunk-after-cc: reject (the default, and every built-in plan) or
+ * strip; nothing else. */
+static void
+trunk_after_cc_option(void **state)
+{
+	static const char *const ccs[] = { "86", "1", "44", "33", "49", "91", "7" };
+	struct cf_numplan p;
+	size_t i;
+
+	for (i = 0; i < sizeof(ccs) / sizeof(ccs[0]); i++)
+		assert_int_equal(cf_numplan_builtin(ccs[i])->flags, 0);
+	assert_int_equal(cf_numplan_default(&p, "994", NULL), 0);
+	assert_int_equal(p.flags, 0);
+	assert_int_equal(cf_numplan_parse_trunk_after_cc("strip", &p.flags), 0);
+	assert_int_equal(p.flags, CF_NUMPLAN_F_STRIP_TRUNK);
+	assert_int_equal(cf_numplan_parse_trunk_after_cc("Strip", &p.flags),
+			 -EINVAL);
+	assert_int_equal(cf_numplan_parse_trunk_after_cc("", &p.flags), -EINVAL);
+	assert_int_equal(p.flags, CF_NUMPLAN_F_STRIP_TRUNK);
+	assert_int_equal(cf_numplan_parse_trunk_after_cc("reject", &p.flags), 0);
+	assert_int_equal(p.flags, 0);
+}
+
 int
 main(void)
 {
@@ -142,6 +165,7 @@ main(void)
 		cmocka_unit_test(default_plan_for_unlisted_country),
 		cmocka_unit_test(length_lists_parse),
 		cmocka_unit_test(length_lists_reject_garbage),
+		cmocka_unit_test(trunk_after_cc_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

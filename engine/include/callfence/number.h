@@ -35,9 +35,20 @@ struct cf_numplan {
 	uint8_t national_prefix_len;
 	uint8_t intl_prefix_len;
 	uint8_t area_code_len;
+	uint8_t flags;			/* CF_NUMPLAN_F_* */
 	uint16_t nsn_lengths;		/* subscriber numbers: mobile, fixed */
 	uint16_t service_lengths;	/* short codes: 110, 95588, 911 */
 };
+
+/*
+ * A domestic number with the trunk prefix after its country code
+ * ("+86 0 10 1234 5678", ISUP national "010 1234 5678") is refused as
+ * CF_NUM_TRUNK_AFTER_CC, unless the plan has this flag: then the prefix
+ * is removed, and what remains must still be a length the plan allows.
+ * Some carriers send "+860..." on purpose; their plan says so.
+ */
+#define CF_NUMPLAN_F_STRIP_TRUNK	0x01u
+#define CF_NUMPLAN_F__ALL		CF_NUMPLAN_F_STRIP_TRUNK
 
 /* ISUP nature of address indicator (ITU-T Q.763 §3.9 and §3.10). */
 enum cf_nai {
@@ -60,6 +71,10 @@ enum cf_num_err {
 	CF_NUM_BAD_CC,		/* international number with country code 0 */
 	CF_NUM_NO_AREA_CODE,	/* subscriber number, plan has no area code */
 	CF_NUM_UNSUPPORTED_NAI,	/* nature of address we cannot map to E.164 */
+	/* The trunk (national) prefix after the home country code, or at the
+	 * start of an ISUP national number: "+86 0 10 ...".  Added last so
+	 * the values above, which compiled rulesets hold, stay. */
+	CF_NUM_TRUNK_AFTER_CC,
 	CF_NUM_ERR__COUNT,
 };
 
@@ -97,7 +112,8 @@ struct cf_number {
  * Build a plan from its parts.  @nsn_lengths and @service_lengths are
  * masks (CF_LENGTHS()).  Returns 0, or -EINVAL with *@why set to a static
  * message if a part is not all digits, too long, or the country code starts
- * with 0.  @area_code may be NULL.
+ * with 0.  @area_code may be NULL.  The plan's flags start at 0: set
+ * CF_NUMPLAN_F_* in plan->flags afterwards.
  */
 int cf_numplan_init(struct cf_numplan *plan, const char *cc,
 		    const char *national_prefix, const char *intl_prefix,
@@ -124,11 +140,21 @@ int cf_numplan_default(struct cf_numplan *plan, const char *cc,
 int cf_numplan_parse_lengths(const char *text, uint16_t *mask);
 
 /*
+ * Parse how a plan treats a trunk prefix after the country code:
+ * "reject" (the default: CF_NUM_TRUNK_AFTER_CC) clears
+ * CF_NUMPLAN_F_STRIP_TRUNK in *@flags, "strip" sets it.  Returns 0 or
+ * -EINVAL for any other word.
+ */
+int cf_numplan_parse_trunk_after_cc(const char *text, uint8_t *flags);
+
+/*
  * Normalise @len bytes of @text (need not be NUL-terminated) read with
  * nature of address @nai.  CF_NAI_UNKNOWN reads any written form: +CC,
  * the international prefix, the national prefix, CC without '+', a bare
  * national or service number; visual separators "-.() " are skipped.
- * ISUP natures of address take the digits as Q.763 defines them.
+ * ISUP natures of address take the digits as Q.763 defines them.  A
+ * domestic number with the trunk prefix where its national significant
+ * number should start is CF_NUM_TRUNK_AFTER_CC (see CF_NUMPLAN_F_STRIP_TRUNK).
  *
  * Fills *@out completely and returns its err (CF_NUM_OK is 0).  Safe to
  * call from any thread; no allocation.

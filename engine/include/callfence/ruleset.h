@@ -58,12 +58,15 @@ struct cf_list_stats {
 
 /*
  * Load the list file @path: one number a line in any written form the
- * plan reads, an optional label after it (the rest of the line, e.g.
- * "fraud-2024"), '#' starts a comment, blank lines and CRLF line ends are
- * fine.  Every number is normalised with @plan; a line that does not
- * normalise adds "path:line: error: NUMBER: reason" to @diag.  The file
- * is streamed: only the keys are kept (8 bytes per number, plus one per
- * number once a label appears).  On success *@out is a new set and 0 is
+ * plan reads (visual separators and spaces allowed), an optional label
+ * after it: after the first ';', ',' or tab, or else the last
+ * space-separated word when it is not digits ("fraud-2024").  '#' starts
+ * a comment, blank lines and CRLF line ends are fine.  Every number is
+ * normalised with @plan; a number column holding anything but digits,
+ * '+' and separators ("1380013800O"), a label of digits only, or a number
+ * that does not normalise adds "path:line: error: TEXT: reason" to
+ * @diag.  The file is streamed: only the keys are kept (8 bytes per
+ * number, plus one per number once a label appears).  On success *@out is a new set and 0 is
  * returned; on any error nothing is returned but -errno or -EINVAL.
  * Control thread.
  */
@@ -110,6 +113,8 @@ enum cf_match_kind {
 	CF_MATCH_PREFIX,	/* party's number starts with @entry */
 	CF_MATCH_PATTERN,	/* party's number matches regex @what */
 	CF_MATCH_HEUR,		/* heuristic @what held: @measure vs @threshold */
+	CF_MATCH_INVALID,	/* party has no usable number; @what is why:
+				 * "absent" or a cf_num_err_name() */
 	CF_MATCH__COUNT,
 };
 
@@ -158,8 +163,9 @@ enum cf_cond_kind {
 	CF_COND_PREFIX,		/* party starts with a prefix of table #arg */
 	CF_COND_MATCHES,	/* party matches pattern #arg */
 	CF_COND_DOMESTIC,	/* party's number has the plan's country code */
-	CF_COND_INVALID,	/* party present, not normalised; arg: 0 = any
-				 * reason but anonymous, else enum cf_num_err */
+	CF_COND_INVALID,	/* party absent or not normalised; arg: 0 =
+				 * the default reasons (see below), else a
+				 * mask of CF_INVALID_* */
 	CF_COND_EQUALS,		/* party's number == party #arg's */
 	CF_COND_INGRESS,	/* call's ingress class == arg */
 	CF_COND_PROTO,		/* call's protocol == arg */
@@ -167,8 +173,27 @@ enum cf_cond_kind {
 	CF_COND_FORWARDED,	/* the call was forwarded */
 	CF_COND_HEUR,		/* heuristic condition #arg (see below) */
 	CF_COND_SIPI_MISMATCH,	/* SIP-I: the IAM and the SIP headers differ */
+	CF_COND_ABSENT,		/* no number carried for party */
 	CF_COND__COUNT,
 };
+
+/*
+ * Reasons of an `invalid` condition, as a mask: one bit per enum
+ * cf_num_err, and the bit of CF_NUM_OK (never a reason) for a party the
+ * message did not carry at all.  Arg 0 is plain `PARTY invalid`: every
+ * error but CF_NUM_ANONYMOUS (withheld is not invalid), and absent too
+ * for the caller and the callee, which every set-up has (a missing
+ * redirecting number is only a call that was not forwarded).
+ */
+#define CF_INVALID_ABSENT	(UINT32_C(1) << CF_NUM_OK)
+#define CF_INVALID_REASON(err)	(UINT32_C(1) << (err))
+#define CF_INVALID__ALL		((UINT32_C(1) << CF_NUM_ERR__COUNT) - 1)
+_Static_assert(CF_NUM_ERR__COUNT < 32, "invalid reasons fit the arg");
+
+/* The reasons plain `PARTY invalid` (arg 0) covers for @party. */
+uint32_t cf_invalid_default(enum cf_party_role party);
+/* "absent" for CF_INVALID_ABSENT's reason, else cf_num_err_name(). */
+const char *cf_invalid_reason_name(enum cf_num_err err, bool present);
 
 struct cf_cond {
 	uint8_t kind;		/* enum cf_cond_kind */
@@ -408,7 +433,8 @@ void cf_ruleset_expire(const struct cf_ruleset *rs,
 
 /* ---- Compiled files ------------------------------------------------------- */
 
-#define CF_RULESET_FILE_VERSION	2	/* 2: heuristics */
+/* 2: heuristics; 3: invalid reason masks, absent, plan flags */
+#define CF_RULESET_FILE_VERSION	3
 
 /*
  * Write @rs to @path atomically: a temporary file beside it, fsync, rename,

@@ -388,7 +388,15 @@ test_iam_no_optional(void **state)
 	assert_false(cf_isup_has(&m, CF_ISUP_NUM_CALLING));
 	assert_int_equal(cf_isup_to_call(&m, &m3.label, nanp(), &c), 1);
 	assert_int_equal(c.calling_category, 15);
+	/* No Calling Party Number: the caller is absent (not an empty
+	 * number), which rules read as `caller absent` and plain `caller
+	 * invalid` covers. */
 	assert_false(c.party[CF_PARTY_CALLER].present);
+	assert_int_equal(c.party[CF_PARTY_CALLER].raw_len, 0);
+	assert_int_equal(c.party[CF_PARTY_CALLER].num.key, CF_NUMKEY_NONE);
+	assert_null(cf_call_number(&c, CF_PARTY_CALLER));
+	assert_int_equal(c.party[CF_PARTY_CALLER].presentation, CF_PRES_UNKNOWN);
+	assert_true(c.party[CF_PARTY_CALLEE].present);
 	assert_int_equal(c.presentation, CF_PRES_UNKNOWN);
 }
 
